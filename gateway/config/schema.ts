@@ -1,0 +1,92 @@
+import { z } from 'zod'
+
+const port = z.number().int().min(0).max(65535)
+const nullableString = z.string().min(1).nullable()
+
+export const configSchema = z
+  .object({
+    data_dir: z.string().min(1),
+    log_level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),
+    mqtt: z.strictObject({
+      bind: z.string().min(1),
+      port,
+      tls: z.strictObject({
+        port: port.nullable(),
+        cert: nullableString,
+        key: nullableString,
+        ca: nullableString,
+      }),
+      max_packet_bytes: z.number().int().min(256).max(268435455),
+      connect_timeout_ms: z.number().int().min(100),
+      keepalive_limit_s: z.number().int().min(0).max(65535),
+      rate: z.strictObject({ per_second: z.number().positive(), burst: z.number().int().min(1) }),
+      login_backoff: z.strictObject({
+        max_failures: z.number().int().min(1),
+        max_failures_per_address: z.number().int().min(0),
+        base_ms: z.number().int().min(0),
+        max_ms: z.number().int().min(0),
+      }),
+    }),
+    http: z.strictObject({ bind: z.string().min(1), port, body_limit_bytes: z.number().int().min(1024) }),
+    influx: z.strictObject({
+      url: z.url(),
+      version: z.union([z.literal(1), z.literal(2), z.literal(3)]),
+      db: z.string().min(1),
+      org: z.string().min(1),
+      token: nullableString,
+      user: nullableString,
+      password: nullableString,
+      create_db: z.boolean(),
+      batch_lines: z.number().int().min(1).max(100000),
+      flush_interval_ms: z.number().int().min(1),
+      timeout_ms: z.number().int().min(100),
+      retry_base_ms: z.number().int().min(1),
+      retry_max_ms: z.number().int().min(1),
+    }),
+    store: z.strictObject({
+      sync: z.enum(['full', 'normal']),
+      max_batch: z.number().int().min(1).max(100000),
+      max_outbox_bytes: z.number().int().min(1),
+      quarantine_max_entries: z.number().int().min(1),
+    }),
+    ingest: z.strictObject({
+      max_payload_bytes: z.number().int().min(64),
+      clock_skew_ms: z.number().int().min(0),
+      keep_extra_fields: z.boolean(),
+      dedup_window: z.number().int().min(1).max(65536),
+    }),
+    api: z.strictObject({ admin_token: z.string().min(16, 'must be at least 16 characters').nullable() }),
+    alerts: z.strictObject({
+      webhook: z.strictObject({ url: z.url().nullable(), secret: nullableString }),
+    }),
+    feeds: z.strictObject({
+      bkkhdc: z.strictObject({ url: z.url().nullable(), token: nullableString }),
+    }),
+  })
+  .strict()
+  .superRefine((c, ctx) => {
+    const tls = c.mqtt.tls
+    if (tls.port !== null && (tls.cert === null || tls.key === null)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['mqtt', 'tls', 'cert'],
+        message: 'TLS port set but cert or key missing',
+      })
+    }
+    if (c.influx.version !== 1 && c.influx.token === null) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['influx', 'token'],
+        message: `required for InfluxDB version ${c.influx.version}`,
+      })
+    }
+    if (c.mqtt.login_backoff.max_ms < c.mqtt.login_backoff.base_ms) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['mqtt', 'login_backoff', 'max_ms'],
+        message: 'must be >= base_ms',
+      })
+    }
+  })
+
+export type Config = z.infer<typeof configSchema>
