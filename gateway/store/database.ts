@@ -1,0 +1,38 @@
+import { mkdirSync } from 'node:fs'
+import { join } from 'node:path'
+import Database from 'better-sqlite3'
+
+/**
+ * state.db: the registry, API tokens and (later) alerts. Low write rates, so it is used on the
+ * main thread; the hot path only reads in-memory caches built from it.
+ */
+export function openStateDb(dataDir: string): Database.Database {
+  mkdirSync(dataDir, { recursive: true })
+  const db = new Database(join(dataDir, 'state.db'))
+  db.pragma('journal_mode = WAL')
+  db.pragma('synchronous = FULL')
+  db.pragma('foreign_keys = ON')
+  db.exec(`
+    CREATE TABLE IF NOT EXISTS cabinets (
+      id TEXT PRIMARY KEY,
+      registration TEXT NOT NULL,
+      secret_salt BLOB NOT NULL,
+      secret_hash BLOB NOT NULL,
+      created_at TEXT NOT NULL,
+      updated_at TEXT NOT NULL,
+      retired INTEGER NOT NULL DEFAULT 0
+    );
+    CREATE TABLE IF NOT EXISTS retained_status (
+      cabinet TEXT PRIMARY KEY,
+      payload TEXT NOT NULL,
+      updated_ms INTEGER NOT NULL
+    );
+    CREATE TABLE IF NOT EXISTS api_tokens (
+      hash BLOB PRIMARY KEY,
+      name TEXT NOT NULL,
+      role TEXT NOT NULL CHECK (role IN ('viewer', 'maintainer', 'admin')),
+      created_at TEXT NOT NULL
+    );
+  `)
+  return db
+}

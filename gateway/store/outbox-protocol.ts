@@ -1,0 +1,48 @@
+/** Messages between the outbox facade (main thread) and its worker, which owns outbox.db. */
+
+export interface OutboxRow {
+  id: number
+  cabinet: string
+  line: string
+  recv_ms: number
+}
+
+export interface QuarantineInput {
+  recv_ms: number
+  cabinet: string
+  topic: string
+  /** 'ingest': refused by validation; 'influx': refused by InfluxDB (4xx). */
+  stage: 'ingest' | 'influx'
+  reason: string
+  raw: Uint8Array
+}
+
+export interface QuarantineRow extends QuarantineInput {
+  id: number
+}
+
+export interface OutboxStats {
+  depth: number
+  bytes: number
+  oldest_recv_ms: number | null
+  quarantined: number
+}
+
+export type WorkerRequest =
+  | { op: 'append'; outbox: Array<Omit<OutboxRow, 'id'>>; quarantine: QuarantineInput[] }
+  | { op: 'read'; after_id: number; limit: number }
+  | { op: 'delete'; from_id: number; to_id: number }
+  | { op: 'move_to_quarantine'; ids: number[]; reason: string }
+  | { op: 'stats' }
+  | { op: 'quarantine_list'; before_id: number | null; limit: number }
+  | { op: 'close' }
+
+export type WorkerReply =
+  | { id: number; ok: true; result: unknown }
+  | { id: number; ok: false; code: string; message: string }
+
+export interface WorkerInit {
+  file: string
+  sync: 'full' | 'normal'
+  quarantine_max_entries: number
+}

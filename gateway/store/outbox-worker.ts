@@ -1,0 +1,136 @@
+import { parentPort, workerData } from 'node:worker_threads'
+import Database from 'better-sqlite3'
+import type {
+  OutboxRow,
+  OutboxStats,
+  QuarantineInput,
+  QuarantineRow,
+  WorkerInit,
+  WorkerReply,
+  WorkerRequest,
+} from './outbox-protocol.ts'
+
+// The outbox database lives on this worker thread so that no disk I/O (and no fsync of a group
+// commit) ever blocks the event loop that serves MQTT and HTTP.
+const init = workerData as WorkerInit
+const db = new Database(init.file)
+db.pragma('journal_mode = WAL')
+// FULL: each COMMIT fsyncs the WAL, so an acknowledged message survives a power cut
+// (https://www.sqlite.org/pragma.html#pragma_synchronous). NORMAL survives a process crash only.
+db.pragma(`synchronous = ${init.sync === 'full' ? 'FULL' : 'NORMAL'}`)
+db.pragma('busy_timeout = 5000')
+db.exec(`
+  CREATE TABLE IF NOT EXISTS outbox (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    cabinet TEXT NOT NULL,
+    line TEXT NOT NULL,
+    recv_ms INTEGER NOT NULL
+  );
+  CREATE TABLE IF NOT EXISTS quarantine (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    recv_ms INTEGER NOT NULL,
+    cabinet TEXT NOT NULL,
+    topic TEXT NOT NULL,
+    stage TEXT NOT NULL,
+    reason TEXT NOT NULL,
+    raw BLOB NOT NULL
+  );
+`)
+
+const insertOutbox = db.prepare('INSERT INTO outbox (cabinet, line, recv_ms) VALUES (?, ?, ?)')
+const insertQuarantine = db.prepare(
+  'INSERT INTO quarantine (recv_ms, cabinet, topic, stage, reason, raw) VALUES (?, ?, ?, ?, ?, ?)',
+)
+const selectBatch = db.prepare(
+  'SELECT id, cabinet, line, recv_ms FROM outbox WHERE id > ? ORDER BY id LIMIT ?',
+)
+const deleteRange = db.prepare('DELETE FROM outbox WHERE id BETWEEN ? AND ?')
+const selectOne = db.prepare('SELECT id, cabinet, line, recv_ms FROM outbox WHERE id = ?')
+const deleteOne = db.prepare('DELETE FROM outbox WHERE id = ?')
+const evictQuarantine = db.prepare('DELETE FROM quarantine WHERE id <= ?')
+const statsQuery = db.prepare(
+  'SELECT count(*) AS depth, coalesce(sum(length(CAST(line AS BLOB))), 0) AS bytes, min(recv_ms) AS oldest FROM outbox',
+)
+const quarantineCount = db.prepare('SELECT count(*) AS n, coalesce(max(id), 0) AS max_id FROM quarantine')
+const quarantinePage = db.prepare(
+  'SELECT id, recv_ms, cabinet, topic, stage, reason, raw FROM quarantine WHERE id < ? ORDER BY id DESC LIMIT ?',
+)
+
+let quarantineMaxId = (quarantineCount.get() as { max_id: number }).max_id
+
+function addQuarantine(rows: QuarantineInput[]): void {
+  for (const q of rows) {
+    const info = insertQuarantine.run(q.recv_ms, q.cabinet, q.topic, q.stage, q.reason, Buffer.from(q.raw))
+    quarantineMaxId = Number(info.lastInsertRowid)
+  }
+  if (rows.length > 0) evictQuarantine.run(quarantineMaxId - init.quarantine_max_entries)
+}
+
+const append = db.transaction((outbox: Array<Omit<OutboxRow, 'id'>>, quarantine: QuarantineInput[]) => {
+  for (const r of outbox) insertOutbox.run(r.cabinet, r.line, r.recv_ms)
+  addQuarantine(quarantine)
+})
+
+const moveToQuarantine = db.transaction((ids: number[], reason: string) => {
+  const moved: QuarantineInput[] = []
+  for (const id of ids) {
+    const row = selectOne.get(id) as OutboxRow | undefined
+    if (!row) continue
+    moved.push({
+      recv_ms: row.recv_ms,
+      cabinet: row.cabinet,
+      topic: 'influx',
+      stage: 'influx',
+      reason,
+      raw: Buffer.from(row.line),
+    })
+    deleteOne.run(id)
+  }
+  addQuarantine(moved)
+  return moved.length
+})
+
+function handle(req: WorkerRequest): unknown {
+  switch (req.op) {
+    case 'append':
+      append(req.outbox, req.quarantine)
+      return req.outbox.length + req.quarantine.length
+    case 'read':
+      return selectBatch.all(req.after_id, req.limit)
+    case 'delete':
+      return deleteRange.run(req.from_id, req.to_id).changes
+    case 'move_to_quarantine':
+      return moveToQuarantine(req.ids, req.reason)
+    case 'stats': {
+      const s = statsQuery.get() as { depth: number; bytes: number; oldest: number | null }
+      const q = quarantineCount.get() as { n: number }
+      return {
+        depth: s.depth,
+        bytes: s.bytes,
+        oldest_recv_ms: s.oldest,
+        quarantined: q.n,
+      } satisfies OutboxStats
+    }
+    case 'quarantine_list': {
+      const rows = quarantinePage.all(req.before_id ?? Number.MAX_SAFE_INTEGER, req.limit) as Array<
+        QuarantineRow & { raw: Buffer }
+      >
+      return rows.map((r) => ({ ...r, raw: new Uint8Array(r.raw) }))
+    }
+    case 'close':
+      db.close()
+      return true
+  }
+}
+
+parentPort?.on('message', (msg: { id: number; req: WorkerRequest }) => {
+  let reply: WorkerReply
+  try {
+    reply = { id: msg.id, ok: true, result: handle(msg.req) }
+  } catch (err) {
+    const e = err as { code?: string; message?: string }
+    reply = { id: msg.id, ok: false, code: e.code ?? 'UNKNOWN', message: e.message ?? String(err) }
+  }
+  parentPort?.postMessage(reply)
+  if (msg.req.op === 'close') parentPort?.close()
+})
