@@ -1,0 +1,90 @@
+import type { Socket } from 'node:net'
+import { Duplex } from 'node:stream'
+import type { TLSSocket } from 'node:tls'
+
+/**
+ * A Duplex in front of each socket that reads MQTT fixed headers as bytes arrive and closes the
+ * connection as soon as a packet declares more than `maxPacketBytes`, before the parser buffers
+ * it. mqtt-packet has no limit of its own for MQTT 3.1.1, so without this a client could declare
+ * 256 MB and make the broker hold whatever it sends. Remaining Length is 1-4 bytes of 7-bit
+ * groups [MQTT-2.2.3].
+ */
+export class PacketGuard extends Duplex {
+  readonly socket: Socket | TLSSocket
+  readonly remoteAddress: string
+  private readonly maxPacketBytes: number
+  private readonly onOversize: (declared: number) => void
+  // parser state: bytes still to skip in the current packet's body, and a partial header
+  private bodyLeft = 0
+  private header: number[] = []
+
+  constructor(socket: Socket | TLSSocket, maxPacketBytes: number, onOversize: (declared: number) => void) {
+    super({ allowHalfOpen: false })
+    this.socket = socket
+    this.remoteAddress = socket.remoteAddress ?? 'unknown'
+    this.maxPacketBytes = maxPacketBytes
+    this.onOversize = onOversize
+    socket.on('data', (chunk: Buffer) => this.onData(chunk))
+    socket.on('end', () => this.push(null))
+    socket.on('error', (err) => this.destroy(err))
+    socket.on('close', () => this.destroy())
+  }
+
+  private onData(chunk: Buffer): void {
+    const declared = this.scan(chunk)
+    if (declared !== null) {
+      this.onOversize(declared)
+      this.socket.destroy()
+      this.destroy()
+      return
+    }
+    if (!this.push(chunk)) this.socket.pause()
+  }
+
+  /** Walks packet boundaries in `chunk`; returns the declared size of an oversize packet, else null. */
+  private scan(chunk: Buffer): number | null {
+    let i = 0
+    while (i < chunk.length) {
+      if (this.bodyLeft > 0) {
+        const skip = Math.min(this.bodyLeft, chunk.length - i)
+        this.bodyLeft -= skip
+        i += skip
+        continue
+      }
+      this.header.push(chunk[i] as number)
+      i++
+      if (this.header.length === 1) continue
+      const byte = this.header[this.header.length - 1] as number
+      if ((byte & 0x80) !== 0 && this.header.length < 5) continue
+      let remaining = 0
+      for (let k = this.header.length - 1; k >= 1; k--)
+        remaining = remaining * 128 + ((this.header[k] as number) & 0x7f)
+      const total = this.header.length + remaining
+      this.header = []
+      if (total > this.maxPacketBytes || (byte & 0x80) !== 0) return total
+      this.bodyLeft = remaining
+    }
+    return null
+  }
+
+  override _read(): void {
+    this.socket.resume()
+  }
+
+  override _write(chunk: Buffer, _enc: BufferEncoding, cb: (err?: Error | null) => void): void {
+    if (this.socket.destroyed) {
+      cb()
+      return
+    }
+    this.socket.write(chunk, cb)
+  }
+
+  override _final(cb: (err?: Error | null) => void): void {
+    this.socket.end(cb)
+  }
+
+  override _destroy(err: Error | null, cb: (err: Error | null) => void): void {
+    this.socket.destroy()
+    cb(err)
+  }
+}

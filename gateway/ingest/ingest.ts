@@ -1,0 +1,135 @@
+import type { z } from 'zod'
+import type { Config } from '../config/schema.ts'
+import { type CabinetEvent, eventSchema } from '../protocol/event.ts'
+import { type Heartbeat, heartbeatSchema } from '../protocol/heartbeat.ts'
+import { type CabinetStatus, parseStatus } from '../protocol/status.ts'
+import type { PublishLeaf } from '../protocol/topics.ts'
+import { eventLine, heartbeatLine, type PointMeta, statusLine } from '../store/schema.ts'
+
+export type Reading =
+  | { kind: 'heartbeat'; cabinet: string; value: Heartbeat; meta: PointMeta }
+  | { kind: 'event'; cabinet: string; value: CabinetEvent; meta: PointMeta }
+  | { kind: 'status'; cabinet: string; value: CabinetStatus; meta: PointMeta }
+
+export interface Accepted {
+  ok: true
+  reading: Reading
+  line: string
+  /** Identity for redelivery detection; null for status (idempotent by nature). */
+  dedupKey: string | null
+}
+
+export type RejectReason = 'invalid_json' | 'invalid_payload' | 'payload_too_large' | 'invalid_status'
+
+export interface Rejected {
+  ok: false
+  reason: RejectReason
+  detail: string
+}
+
+export interface IngestDeps {
+  config: Pick<Config, 'ingest'>
+  /** District code of a registered cabinet. */
+  districtOf: (cabinet: string) => string
+}
+
+const EXTRA_KEY = /^[a-z][a-z0-9_]{0,39}$/
+const MAX_EXTRA_FIELDS = 16
+
+function describe(error: z.ZodError): string {
+  return error.issues
+    .slice(0, 5)
+    .map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`)
+    .join('; ')
+}
+
+/** Raw packet → validated reading and its line protocol, or a rejection with its reason. */
+export class Ingest {
+  private readonly deps: IngestDeps
+  private readonly known = new Set(Object.keys(heartbeatSchema.shape))
+
+  constructor(deps: IngestDeps) {
+    this.deps = deps
+  }
+
+  process(cabinet: string, leaf: PublishLeaf, payload: Buffer, recvMs: number): Accepted | Rejected {
+    const cfg = this.deps.config.ingest
+    if (payload.length > cfg.max_payload_bytes) {
+      return {
+        ok: false,
+        reason: 'payload_too_large',
+        detail: `${payload.length} bytes > ${cfg.max_payload_bytes}`,
+      }
+    }
+    const district = this.deps.districtOf(cabinet)
+    if (leaf === 'status') {
+      const status = parseStatus(payload)
+      if (!status)
+        return { ok: false, reason: 'invalid_status', detail: 'status must be "online" or "offline"' }
+      const meta = { cabinet, district, timeMs: recvMs, receivedMs: recvMs, skewMs: 0, skewed: false }
+      return {
+        ok: true,
+        reading: { kind: 'status', cabinet, value: status, meta },
+        line: statusLine(status, meta),
+        dedupKey: null,
+      }
+    }
+    let json: unknown
+    try {
+      json = JSON.parse(payload.toString('utf8'))
+    } catch (err) {
+      return { ok: false, reason: 'invalid_json', detail: (err as Error).message.slice(0, 200) }
+    }
+    if (typeof json !== 'object' || json === null || Array.isArray(json)) {
+      return { ok: false, reason: 'invalid_payload', detail: '(root): expected a JSON object' }
+    }
+    if (leaf === 'heartbeat') {
+      const parsed = heartbeatSchema.safeParse(json)
+      if (!parsed.success) return { ok: false, reason: 'invalid_payload', detail: describe(parsed.error) }
+      const h = parsed.data
+      const meta = this.meta(cabinet, district, h.ts, recvMs)
+      const extra = cfg.keep_extra_fields ? this.extras(json as Record<string, unknown>) : undefined
+      return {
+        ok: true,
+        reading: { kind: 'heartbeat', cabinet, value: h, meta },
+        line: heartbeatLine(h, meta, extra),
+        dedupKey: `h:${h.boot ?? ''}:${h.seq}:${h.ts}`,
+      }
+    }
+    const parsed = eventSchema.safeParse(json)
+    if (!parsed.success) return { ok: false, reason: 'invalid_payload', detail: describe(parsed.error) }
+    const e = parsed.data
+    const meta = this.meta(cabinet, district, e.ts, recvMs)
+    return {
+      ok: true,
+      reading: { kind: 'event', cabinet, value: e, meta },
+      line: eventLine(e, meta),
+      dedupKey: `e:${e.boot ?? ''}:${e.seq}:${e.ts}`,
+    }
+  }
+
+  /**
+   * A device clock ahead of ours by more than the threshold cannot be right (a buffered message is
+   * late, never early): flag it and store the point at our receive time. Late messages keep their
+   * own time, so history sent after a network drop lands where it belongs.
+   */
+  private meta(cabinet: string, district: string, deviceMs: number, recvMs: number): PointMeta {
+    const skewMs = deviceMs - recvMs
+    const skewed = skewMs > this.deps.config.ingest.clock_skew_ms
+    return { cabinet, district, timeMs: skewed ? recvMs : deviceMs, receivedMs: recvMs, skewMs, skewed }
+  }
+
+  private extras(json: Record<string, unknown>): Record<string, string | number | boolean> {
+    const out: Record<string, string | number | boolean> = {}
+    let n = 0
+    for (const [k, v] of Object.entries(json)) {
+      if (this.known.has(k) || !EXTRA_KEY.test(k) || n >= MAX_EXTRA_FIELDS) continue
+      if (typeof v === 'number' && Number.isFinite(v)) out[k] = v
+      else if (typeof v === 'boolean') out[k] = v
+      else if (typeof v === 'string' && v.length <= 256) out[k] = v
+      else continue
+      n++
+    }
+    return out
+  }
+}
