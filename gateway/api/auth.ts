@@ -1,0 +1,23 @@
+import type { FastifyReply, FastifyRequest } from 'fastify'
+import { AedgwError } from '../lib/errors.ts'
+import type { ApiTokens } from './tokens.ts'
+import { type Role, roleAtLeast } from './tokens.ts'
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    role?: Role
+  }
+}
+
+/** A preHandler that admits `Authorization: Bearer <token>` holders of at least `need`. */
+export function requireRole(tokens: ApiTokens, need: Role) {
+  return async (req: FastifyRequest, _reply: FastifyReply): Promise<void> => {
+    const header = req.headers.authorization
+    const match = typeof header === 'string' ? /^Bearer\s+(\S+)$/i.exec(header) : null
+    if (!match) throw new AedgwError('AEDGW_ERR_UNAUTHENTICATED', 'send Authorization: Bearer <token>')
+    const role = tokens.roleOf(match[1] as string)
+    if (!role) throw new AedgwError('AEDGW_ERR_UNAUTHENTICATED', 'unknown token')
+    if (!roleAtLeast(role, need)) throw new AedgwError('AEDGW_ERR_FORBIDDEN', `this needs the ${need} role`)
+    req.role = role
+  }
+}

@@ -1,0 +1,121 @@
+import type { FastifyInstance } from 'fastify'
+import { z } from 'zod'
+import { districtByCode } from '../../protocol/districts.ts'
+import { registrationSchema } from '../../protocol/registration.ts'
+import { CABINET_ID_RE } from '../../protocol/topics.ts'
+import type { Cabinet } from '../../registry/registry.ts'
+import { requireRole } from '../auth.ts'
+import type { ApiContext } from '../context.ts'
+import { parseOr400 } from '../errors.ts'
+
+const idParams = z.object({ id: z.string().regex(CABINET_ID_RE, 'not a cabinet id') })
+const registrationJsonSchema = z.toJSONSchema(registrationSchema, { io: 'input', unrepresentable: 'any' })
+
+function view(ctx: ApiContext, c: Cabinet) {
+  const reg = c.registration
+  const live = ctx.state.get(reg.id)
+  const district = districtByCode(reg.district_code)
+  return {
+    ...reg,
+    district_name: district?.name_en ?? null,
+    district_name_th: district?.name_th ?? null,
+    retired: c.retired,
+    created_at: c.createdAt,
+    updated_at: c.updatedAt,
+    live: {
+      connected: live?.connected ?? false,
+      last_seen: live?.last_seen_ms ? new Date(live.last_seen_ms).toISOString() : null,
+      status: live?.status ?? null,
+      last_heartbeat: live?.last_heartbeat
+        ? { ...live.last_heartbeat, ts: new Date(live.last_heartbeat.ts).toISOString() }
+        : null,
+    },
+  }
+}
+
+export function cabinetRoutes(app: FastifyInstance, ctx: ApiContext): void {
+  const admin = requireRole(ctx.tokens, 'admin')
+  const viewer = requireRole(ctx.tokens, 'viewer')
+  const tags = ['cabinets']
+
+  app.post(
+    '/api/v1/cabinets',
+    {
+      preHandler: admin,
+      schema: {
+        tags,
+        summary: 'Register a cabinet; the answer holds its secret, shown only this once',
+        body: registrationJsonSchema,
+      },
+    },
+    async (req, reply) => {
+      const reg = parseOr400(registrationSchema, req.body)
+      const { secret } = ctx.registry.register(reg)
+      return reply.status(201).send({ id: reg.id, secret })
+    },
+  )
+
+  app.get(
+    '/api/v1/cabinets',
+    { preHandler: viewer, schema: { tags, summary: 'Registry plus live state' } },
+    async (req) => {
+      const q = parseOr400(
+        z.object({ district: z.string().optional(), include_retired: z.enum(['true', 'false']).optional() }),
+        req.query,
+      )
+      const items = ctx.registry
+        .list()
+        .filter((c) => (q.include_retired === 'true' ? true : !c.retired))
+        .filter((c) => (q.district ? c.registration.district_code === q.district : true))
+        .map((c) => view(ctx, c))
+      return { items, count: items.length }
+    },
+  )
+
+  app.get(
+    '/api/v1/cabinets/:id',
+    { preHandler: viewer, schema: { tags, summary: 'One cabinet' } },
+    async (req) => {
+      const { id } = parseOr400(idParams, req.params)
+      const c = ctx.registry.get(id)
+      if (!c) throw Object.assign(new Error(`no cabinet ${id}`), { code: 'AEDGW_ERR_CABINET_NOT_FOUND' })
+      return view(ctx, c)
+    },
+  )
+
+  app.put(
+    '/api/v1/cabinets/:id',
+    {
+      preHandler: admin,
+      schema: { tags, summary: 'Replace a cabinet’s details (not its secret)', body: registrationJsonSchema },
+    },
+    async (req) => {
+      const { id } = parseOr400(idParams, req.params)
+      const reg = parseOr400(registrationSchema, req.body)
+      if (reg.id !== id)
+        throw Object.assign(new Error('body id differs from the path'), { code: 'AEDGW_ERR_VALIDATION' })
+      return view(ctx, ctx.registry.update(reg))
+    },
+  )
+
+  app.post(
+    '/api/v1/cabinets/:id/secret',
+    { preHandler: admin, schema: { tags, summary: 'Issue a new secret; the old one stops working' } },
+    async (req) => {
+      const { id } = parseOr400(idParams, req.params)
+      return { id, secret: ctx.registry.rotateSecret(id) }
+    },
+  )
+
+  app.delete(
+    '/api/v1/cabinets/:id',
+    {
+      preHandler: admin,
+      schema: { tags, summary: 'Retire a cabinet: it keeps its history, may not connect' },
+    },
+    async (req) => {
+      const { id } = parseOr400(idParams, req.params)
+      return view(ctx, ctx.registry.retire(id))
+    },
+  )
+}

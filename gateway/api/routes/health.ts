@@ -1,0 +1,56 @@
+import type { FastifyInstance } from 'fastify'
+import type { ApiContext } from '../context.ts'
+
+export function readiness(ctx: ApiContext): {
+  ready: boolean
+  checks: Record<string, { ok: boolean; detail?: string }>
+} {
+  const room = ctx.outbox.accepting()
+  const writer = ctx.writer.status()
+  const checks: Record<string, { ok: boolean; detail?: string }> = {
+    broker: { ok: ctx.broker.listening() },
+    store: room.ok ? { ok: true } : { ok: false, detail: room.reason },
+    influxdb: writer.healthy ? { ok: true } : { ok: false, detail: writer.error ?? 'not reached yet' },
+  }
+  // Ready while the broker listens and acknowledged messages can be kept: InfluxDB may be down
+  // as long as the outbox takes the load (the contract's readiness rule).
+  const ready = checks.broker?.ok === true && checks.store?.ok === true
+  return { ready, checks }
+}
+
+export function healthRoutes(app: FastifyInstance, ctx: ApiContext): void {
+  app.get('/healthz', { schema: { tags: ['operations'], summary: 'Liveness' } }, async () => ({
+    status: 'ok',
+  }))
+  app.get(
+    '/readyz',
+    { schema: { tags: ['operations'], summary: 'Readiness, with each check and why' } },
+    async (_req, reply) => {
+      const r = readiness(ctx)
+      const depth = ctx.outbox.snapshot()
+      return reply.status(r.ready ? 200 : 503).send({
+        status: r.ready ? 'ready' : 'not_ready',
+        checks: r.checks,
+        outbox: { depth: depth.depth, bytes: depth.bytes },
+      })
+    },
+  )
+}
+
+export function metricsRoutes(app: FastifyInstance, ctx: ApiContext): void {
+  app.get(
+    '/metrics',
+    { schema: { tags: ['operations'], summary: 'Prometheus metrics' } },
+    async (_req, reply) => {
+      const snap = ctx.outbox.snapshot()
+      ctx.metrics.outboxDepth.set(snap.depth)
+      ctx.metrics.outboxBytes.set(snap.bytes)
+      const oldest = ctx.writer.oldestPendingMs
+      ctx.metrics.outboxOldestAge.set(
+        oldest === null || snap.depth === 0 ? 0 : Math.max(0, (ctx.clock() - oldest) / 1000),
+      )
+      const body = await ctx.metrics.registry.metrics()
+      return reply.type(ctx.metrics.registry.contentType).send(body)
+    },
+  )
+}

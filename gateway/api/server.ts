@@ -1,0 +1,42 @@
+import swagger from '@fastify/swagger'
+import swaggerUi from '@fastify/swagger-ui'
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify'
+import type { ApiContext } from './context.ts'
+import { installErrorHandling } from './errors.ts'
+import { adminRoutes } from './routes/admin.ts'
+import { cabinetRoutes } from './routes/cabinets.ts'
+import { healthRoutes, metricsRoutes } from './routes/health.ts'
+
+/** Builds the HTTP API (not listening): REST, metrics, health, OpenAPI at /docs. */
+export async function buildApi(ctx: ApiContext): Promise<FastifyInstance> {
+  const app = Fastify({
+    loggerInstance: ctx.log.child({ module: 'api' }) as FastifyBaseLogger,
+    // probes and scrapes arrive every few seconds: keep them out of the log
+    logController: new LogController({
+      disableRequestLogging: (req) => /^\/(healthz|readyz|metrics)\b/.test(req.url),
+    }),
+    bodyLimit: ctx.config.http.body_limit_bytes,
+    return503OnClosing: true,
+  })
+  // Bodies and queries are validated with zod in the handlers (one schema language for the whole
+  // project); route schemas are kept for the OpenAPI document only.
+  app.setValidatorCompiler(() => (data) => ({ value: data }))
+  installErrorHandling(app, ctx.log)
+  await app.register(swagger, {
+    openapi: {
+      info: {
+        title: 'AED gateway API',
+        version: '1',
+        description: 'Registry, alerts, feeds and operations of the AED gateway',
+      },
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
+      security: [{ bearer: [] }],
+    },
+  })
+  await app.register(swaggerUi, { routePrefix: '/docs' })
+  healthRoutes(app, ctx)
+  metricsRoutes(app, ctx)
+  cabinetRoutes(app, ctx)
+  adminRoutes(app, ctx)
+  return app
+}

@@ -1,0 +1,151 @@
+import type Database from 'better-sqlite3'
+import type { FastifyInstance } from 'fastify'
+import type { Logger } from 'pino'
+import { buildApi } from './api/server.ts'
+import { ApiTokens } from './api/tokens.ts'
+import { Broker } from './broker/broker.ts'
+import { RetainedStatus } from './broker/retained.ts'
+import type { Config } from './config/schema.ts'
+import { Ingest, type Reading } from './ingest/ingest.ts'
+import { IngestPipeline } from './ingest/pipeline.ts'
+import { Metrics } from './lib/metrics.ts'
+import { SecretHasher } from './lib/secrets.ts'
+import { Registry } from './registry/registry.ts'
+import { LiveState } from './state/live-state.ts'
+import { openStateDb } from './store/database.ts'
+import { InfluxApi } from './store/influx.ts'
+import { Outbox } from './store/outbox.ts'
+import { Writer } from './store/writer.ts'
+
+export interface GatewayDeps {
+  config: Readonly<Config>
+  log: Logger
+  clock?: () => number
+}
+
+/**
+ * Composition root: builds each stage and wires them in pipeline order
+ * broker → ingest → outbox → writer → InfluxDB, with live state fed from committed readings.
+ */
+export class Gateway {
+  private readonly deps: GatewayDeps
+  private readonly clock: () => number
+  readonly metrics = new Metrics()
+  private db: Database.Database | null = null
+  registry!: Registry
+  outbox!: Outbox
+  writer!: Writer
+  broker!: Broker
+  state!: LiveState
+  private api: FastifyInstance | null = null
+  private httpPort = 0
+
+  constructor(deps: GatewayDeps) {
+    this.deps = deps
+    this.clock = deps.clock ?? Date.now
+  }
+
+  async start(): Promise<void> {
+    const { config, log } = this.deps
+    const child = (module: string) => log.child({ module })
+    const clock = this.clock
+
+    const db = openStateDb(config.data_dir)
+    this.db = db
+    const hasher = SecretHasher.fromDataDir(config.data_dir)
+    this.registry = new Registry({ db, hasher, log: child('registry'), clock })
+    this.registry.start()
+    const tokens = new ApiTokens(db, hasher)
+    if (config.api.admin_token) tokens.bootstrapAdmin(config.api.admin_token)
+
+    this.outbox = new Outbox({
+      dataDir: config.data_dir,
+      sync: config.store.sync,
+      maxBatch: config.store.max_batch,
+      maxBytes: config.store.max_outbox_bytes,
+      quarantineMaxEntries: config.store.quarantine_max_entries,
+      log: child('outbox'),
+    })
+    await this.outbox.start()
+
+    const influx = new InfluxApi(config.influx)
+    this.writer = new Writer({
+      config: config.influx,
+      influx,
+      outbox: this.outbox,
+      metrics: this.metrics,
+      log: child('writer'),
+      clock,
+    })
+    this.writer.start()
+
+    this.state = new LiveState()
+    const retained = new RetainedStatus(db)
+    const onReading = (r: Reading) => {
+      this.state.onReading(r)
+      if (r.kind === 'status') retained.save(r.cabinet, r.value, r.meta.receivedMs)
+    }
+    const ingest = new Ingest({
+      config,
+      districtOf: (id) => this.registry.get(id)?.registration.district_code ?? 'unknown',
+    })
+    const pipeline = new IngestPipeline({
+      ingest,
+      outbox: this.outbox,
+      metrics: this.metrics,
+      log: child('ingest'),
+      clock,
+      dedupWindow: config.ingest.dedup_window,
+      onReading,
+    })
+
+    this.broker = new Broker({
+      config,
+      log: child('broker'),
+      registry: this.registry,
+      metrics: this.metrics,
+      clock,
+      accept: (cabinet, leaf, payload) => pipeline.accept(cabinet, leaf, payload),
+    })
+    await this.broker.start()
+    this.broker.on('cabinet_connected', (id: string) => this.state.onConnection(id, true, clock()))
+    this.broker.on('cabinet_disconnected', (id: string) => this.state.onConnection(id, false, clock()))
+    for (const r of retained.all()) await this.broker.publish(r.topic, r.payload, { retain: true, qos: 0 })
+
+    this.api = await buildApi({
+      config,
+      log,
+      clock,
+      metrics: this.metrics,
+      registry: this.registry,
+      tokens,
+      outbox: this.outbox,
+      writer: this.writer,
+      broker: this.broker,
+      state: this.state,
+      influx,
+    })
+    await this.api.listen({ port: config.http.port, host: config.http.bind })
+    const addr = this.api.server.address()
+    this.httpPort = typeof addr === 'object' && addr ? addr.port : config.http.port
+    log.info({ ...this.addresses(), data_dir: config.data_dir }, 'gateway started')
+  }
+
+  /** Stops accepting (HTTP, MQTT), lets in-flight commits and the write in flight finish, closes the store. */
+  async stop(): Promise<void> {
+    const log = this.deps.log
+    await this.api?.close()
+    this.api = null
+    await this.broker?.stop()
+    await this.writer?.stop()
+    await this.outbox?.stop()
+    this.db?.close()
+    this.db = null
+    log.info('gateway stopped')
+  }
+
+  addresses(): { mqtt: number; mqtts: number | null; http: number } {
+    const b = this.broker.address()
+    return { mqtt: b.mqtt, mqtts: b.mqtts || null, http: this.httpPort }
+  }
+}
