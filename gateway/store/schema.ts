@@ -22,9 +22,13 @@ export interface PointMeta {
 }
 
 const DAY_MS = 86_400_000
+// Bangkok keeps UTC+7 all year (no daylight saving): calendar days are counted in its local time.
+const BANGKOK_OFFSET_MS = 7 * 3_600_000
 
-function daysUntil(date: string, fromMs: number): number {
-  return Math.floor((Date.parse(`${date}T00:00:00Z`) - fromMs) / DAY_MS)
+/** Calendar days from the reading's Bangkok date to `date` (0 on the day itself, negative after). */
+export function daysUntil(date: string, fromMs: number): number {
+  const today = Math.floor((fromMs + BANGKOK_OFFSET_MS) / DAY_MS)
+  return Math.round(Date.parse(`${date}T00:00:00Z`) / DAY_MS) - today
 }
 
 function base(measurement: string, m: PointMeta): Point {

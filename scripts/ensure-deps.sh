@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Installs what the gateway, its demo and its tests need on a fresh Debian 12 machine:
+# npm packages (from package-lock.json) and Debian's InfluxDB 1.x (for the local database).
+# Safe to run again: it only installs what is missing.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+need_npm=0
+if [ ! -d node_modules ] || [ ! -f node_modules/.package-lock.json ]; then need_npm=1
+elif [ package-lock.json -nt node_modules/.package-lock.json ]; then need_npm=1
+fi
+if [ "$need_npm" = 1 ]; then
+  echo "ensure-deps: installing npm packages (npm ci)"
+  npm ci --no-audit --no-fund
+fi
+
+if ! command -v influxd >/dev/null 2>&1; then
+  if [ "$(id -u)" = 0 ]; then
+    echo "ensure-deps: installing Debian's influxdb package"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq
+    apt-get install -y -qq influxdb >/dev/null
+    # the package starts a system service on some setups; the project runs its own instance
+    (systemctl disable --now influxdb 2>/dev/null || service influxdb stop 2>/dev/null || true) >/dev/null 2>&1
+  else
+    echo "ensure-deps: InfluxDB (influxd) is not installed and this user is not root." >&2
+    echo "  Install it once as root:  sudo apt-get install -y influxdb" >&2
+    echo "  or point the gateway at an existing InfluxDB with AEDGW_INFLUX_URL." >&2
+    exit 1
+  fi
+fi
