@@ -110,13 +110,15 @@ export class Ingest {
 
   /**
    * A device clock ahead of ours by more than the threshold cannot be right (a buffered message is
-   * late, never early): flag it and store the point at our receive time. Late messages keep their
-   * own time, so history sent after a network drop lands where it belongs.
+   * late, never early), so it is flagged (`clock_skew`, and `skew_ms` is always kept). The point
+   * still carries the device's time: that keeps a point's identity stable, so a redelivery after
+   * a crash overwrites its first copy instead of adding one, and late history lands where it
+   * belongs. Live state and rules use the gateway's receive time.
    */
   private meta(cabinet: string, district: string, deviceMs: number, recvMs: number): PointMeta {
     const skewMs = deviceMs - recvMs
     const skewed = skewMs > this.deps.config.ingest.clock_skew_ms
-    return { cabinet, district, timeMs: skewed ? recvMs : deviceMs, receivedMs: recvMs, skewMs, skewed }
+    return { cabinet, district, timeMs: deviceMs, receivedMs: recvMs, skewMs, skewed }
   }
 
   private extras(json: Record<string, unknown>): Record<string, string | number | boolean> {

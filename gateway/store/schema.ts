@@ -14,7 +14,7 @@ export const MEASUREMENT = { heartbeat: 'heartbeat', event: 'event', status: 'st
 export interface PointMeta {
   cabinet: string
   district: string
-  /** Point time: the device's time, or the receive time when the device clock ran ahead. */
+  /** Point time: the device's time (status: the receive time). */
   timeMs: number
   receivedMs: number
   skewMs: number

@@ -135,7 +135,8 @@ export function connectCabinet(
 
 export function heartbeat(seq: number, extra: Record<string, unknown> = {}): string {
   return JSON.stringify({
-    ts: new Date(Date.UTC(2026, 10, 26, 4, 0, 0) + seq * 60_000).toISOString(),
+    // in the past, a minute apart: seq up to ~450,000 stays before 2026-11-26
+    ts: new Date(Date.UTC(2026, 0, 1) + seq * 60_000).toISOString(),
     seq,
     battery_pct: 87,
     pad_expiry: '2027-05-01',
