@@ -15,6 +15,8 @@ import { LiveState } from './state/live-state.ts'
 import { openStateDb } from './store/database.ts'
 import { InfluxApi } from './store/influx.ts'
 import { Outbox } from './store/outbox.ts'
+import { setupRetention } from './store/retention.ts'
+import { SelfMetrics } from './store/self-metrics.ts'
 import { Writer } from './store/writer.ts'
 
 export interface GatewayDeps {
@@ -38,6 +40,7 @@ export class Gateway {
   broker!: Broker
   state!: LiveState
   private api: FastifyInstance | null = null
+  private selfMetrics: SelfMetrics | null = null
   private httpPort = 0
 
   constructor(deps: GatewayDeps) {
@@ -76,8 +79,26 @@ export class Gateway {
       metrics: this.metrics,
       log: child('writer'),
       clock,
+      prepareDatabase: () =>
+        setupRetention({
+          influx,
+          db: config.influx.db,
+          version: config.influx.version,
+          config: config.retention,
+          log: child('retention'),
+        }),
     })
     this.writer.start()
+    const writer = this.writer
+    this.selfMetrics = new SelfMetrics({
+      metrics: this.metrics,
+      outbox: this.outbox,
+      oldestPendingMs: () => writer.oldestPendingMs,
+      intervalS: config.self_metrics.interval_s,
+      clock,
+      log: child('self-metrics'),
+    })
+    this.selfMetrics.start()
 
     this.state = new LiveState()
     const retained = new RetainedStatus(db)
@@ -137,6 +158,7 @@ export class Gateway {
     await this.api?.close()
     this.api = null
     await this.broker?.stop()
+    await this.selfMetrics?.stop()
     await this.writer?.stop()
     await this.outbox?.stop()
     this.db?.close()

@@ -55,6 +55,13 @@ export const configSchema = z
       keep_extra_fields: z.boolean(),
       dedup_window: z.number().int().min(1).max(65536),
     }),
+    retention: z.strictObject({
+      manage: z.boolean(),
+      raw_days: z.number().int().min(1),
+      rollup_days: z.number().int().min(0),
+      rollup_lookback_hours: z.number().int().min(1).max(168),
+    }),
+    self_metrics: z.strictObject({ interval_s: z.number().int().min(0) }),
     api: z.strictObject({ admin_token: z.string().min(16, 'must be at least 16 characters').nullable() }),
     alerts: z.strictObject({
       webhook: z.strictObject({ url: z.url().nullable(), secret: nullableString }),

@@ -13,6 +13,8 @@ export interface WriterDeps {
   log: Logger
   clock: () => number
   random?: () => number
+  /** Runs after ensureDatabase, before the first write (retention policies and rollups). */
+  prepareDatabase?: () => Promise<void>
 }
 
 /**
@@ -61,6 +63,7 @@ export class Writer {
       if (!this.dbReady) {
         try {
           await this.deps.influx.ensureDatabase()
+          await this.deps.prepareDatabase?.()
           this.dbReady = true
           this.markHealthy()
         } catch (err) {
