@@ -127,7 +127,7 @@ async function retentionPolicies(influx: InfluxApi, db: string): Promise<Map<str
   for (const s of series) {
     const name = s.columns.indexOf('name')
     const duration = s.columns.indexOf('duration')
-    for (const v of s.values) out.set(String(v[name]), String(v[duration]))
+    for (const v of s.values ?? []) out.set(String(v[name]), String(v[duration]))
   }
   return out
 }
@@ -152,7 +152,7 @@ async function continuousQueryNames(influx: InfluxApi, db: string): Promise<Set<
   for (const s of series) {
     if (s.name !== db) continue
     const col = s.columns.indexOf('name')
-    for (const v of s.values) names.add(String(v[col]))
+    for (const v of s.values ?? []) names.add(String(v[col]))
   }
   return names
 }
@@ -179,7 +179,7 @@ export async function backfillRollups(
       const [series = []] = await influx.query(rollupSelect(db, r, where), post)
       for (const s of series) {
         const col = s.columns.indexOf('written')
-        for (const v of s.values) written += Number(v[col] ?? 0)
+        for (const v of s.values ?? []) written += Number(v[col] ?? 0)
       }
     }
   }
