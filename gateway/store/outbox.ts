@@ -47,6 +47,8 @@ export class Outbox extends EventEmitter {
   private scheduled = false
   private depth = 0
   private bytes = 0
+  /** Bytes of lines waiting for the commit in progress or the next one. */
+  private pendingBytes = 0
   private lastError: string | null = null
   private lastErrorAt = 0
   readonly stats = { commits: 0, committed: 0, quarantined: 0 }
@@ -84,8 +86,9 @@ export class Outbox extends EventEmitter {
   /** Is there room for more? False past the byte quota or after a failed commit. */
   accepting(): { ok: true } | { ok: false; reason: string } {
     if (!this.worker) return { ok: false, reason: 'outbox closed' }
-    if (this.bytes >= this.deps.maxBytes)
-      return { ok: false, reason: `outbox full: ${this.bytes} of ${this.deps.maxBytes} bytes` }
+    const used = this.bytes + this.pendingBytes
+    if (used >= this.deps.maxBytes)
+      return { ok: false, reason: `outbox full: ${used} of ${this.deps.maxBytes} bytes` }
     // after a failed commit, refuse for a moment, then let traffic probe the store again
     if (this.lastError && Date.now() - this.lastErrorAt < 1000)
       return { ok: false, reason: `outbox store error: ${this.lastError}` }
@@ -94,6 +97,7 @@ export class Outbox extends EventEmitter {
 
   /** Resolves once the line is committed to disk. */
   append(cabinet: string, line: string, recvMs: number): Promise<void> {
+    this.pendingBytes += Buffer.byteLength(line)
     return this.enqueue({ row: { cabinet, line, recv_ms: recvMs } })
   }
 
@@ -155,13 +159,17 @@ export class Outbox extends EventEmitter {
     const batch = this.pending.splice(0, this.deps.maxBatch)
     const outbox: Array<Omit<OutboxRow, 'id'>> = []
     const quarantine: QuarantineInput[] = []
+    let bytes = 0
     for (const e of batch) {
-      if (e.row) outbox.push(e.row)
+      if (e.row) {
+        outbox.push(e.row)
+        bytes += Buffer.byteLength(e.row.line)
+      }
       if (e.quarantine) quarantine.push(e.quarantine)
     }
     try {
       await this.call({ op: 'append', outbox, quarantine })
-      for (const r of outbox) this.bytes += Buffer.byteLength(r.line)
+      this.bytes += bytes
       this.depth += outbox.length
       this.stats.commits++
       this.stats.committed += outbox.length
@@ -176,6 +184,7 @@ export class Outbox extends EventEmitter {
       const e = new AedgwError('AEDGW_ERR_OUTBOX', `outbox commit failed: ${(err as Error).message}`)
       for (const w of batch) w.reject(e)
     } finally {
+      this.pendingBytes -= bytes
       this.committing = false
       if (this.pending.length > 0) this.schedule()
     }
