@@ -1,0 +1,113 @@
+import { describe, expect, it } from 'vitest'
+import { loadConfig } from '../../../gateway/config/load.ts'
+import { Dedup } from '../../../gateway/ingest/dedup.ts'
+import { Ingest } from '../../../gateway/ingest/ingest.ts'
+import { parseTopic } from '../../../gateway/protocol/topics.ts'
+
+const config = loadConfig({})
+const ingest = new Ingest({ config, districtOf: () => '1047' })
+const recv = Date.UTC(2026, 10, 26, 4, 0, 5)
+const hb = (o: Record<string, unknown> = {}) =>
+  Buffer.from(
+    JSON.stringify({
+      ts: '2026-11-26T04:00:00Z',
+      seq: 7,
+      battery_pct: 50,
+      pad_expiry: '2026-12-01',
+      door: 'open',
+      ...o,
+    }),
+  )
+
+describe('ingest', () => {
+  it('turns a heartbeat into a line with device time, receive time and days left', () => {
+    const r = ingest.process('CAB-1', 'heartbeat', hb(), recv)
+    if (!r.ok) throw new Error(r.detail)
+    expect(r.line.startsWith('heartbeat,cabinet=CAB-1,district=1047 ')).toBe(true)
+    expect(r.line).toContain('pad_days_left=5i')
+    expect(r.line).toContain('door_open=T')
+    expect(r.line).toContain(`received_ms=${recv}i`)
+    expect(r.line.endsWith(` ${Date.UTC(2026, 10, 26, 4)}`)).toBe(true)
+    expect(r.dedupKey).toBe(`h::7:${Date.UTC(2026, 10, 26, 4)}`)
+  })
+
+  it('flags a device clock running ahead, but keeps its time on the point', () => {
+    const r = ingest.process('CAB-1', 'heartbeat', hb({ ts: '2026-11-26T05:00:00Z' }), recv)
+    if (!r.ok) throw new Error(r.detail)
+    expect(r.line).toContain('clock_skew=T')
+    expect(r.line.endsWith(` ${Date.UTC(2026, 10, 26, 5)}`)).toBe(true)
+  })
+
+  it('escapes tag and field values as line protocol requires', () => {
+    const r = ingest.process('CAB_with-dash', 'heartbeat', hb({ fw: 'v1 "beta", x=1' }), recv)
+    if (!r.ok) throw new Error(r.detail)
+    expect(r.line).toContain('fw="v1 \\"beta\\", x=1"')
+  })
+
+  it('keeps unknown keys only when configured, as x_ fields', () => {
+    const keep = new Ingest({
+      config: { ingest: { ...config.ingest, keep_extra_fields: true } },
+      districtOf: () => '1001',
+    })
+    const r = keep.process(
+      'CAB-1',
+      'heartbeat',
+      hb({ humidity: 71, note: 'ok', nested: { a: 1 }, 'Bad Key': 1 }),
+      recv,
+    )
+    if (!r.ok) throw new Error(r.detail)
+    expect(r.line).toContain('x_humidity=71')
+    expect(r.line).toContain('x_note="ok"')
+    expect(r.line).not.toContain('nested')
+    const drop = ingest.process('CAB-1', 'heartbeat', hb({ humidity: 71 }), recv)
+    expect(drop.ok && drop.line.includes('humidity')).toBe(false)
+  })
+
+  it('rejects with a reason a person can act on', () => {
+    expect(ingest.process('C', 'heartbeat', Buffer.from('nope'), recv)).toMatchObject({
+      ok: false,
+      reason: 'invalid_json',
+    })
+    const r = ingest.process('C', 'heartbeat', hb({ battery_pct: -1, pad_expiry: '2026-13-45' }), recv)
+    expect(r).toMatchObject({ ok: false, reason: 'invalid_payload' })
+    expect(!r.ok && r.detail).toMatch(/battery_pct: .*pad_expiry: /)
+    expect(ingest.process('C', 'status', Buffer.from('maybe'), recv)).toMatchObject({
+      ok: false,
+      reason: 'invalid_status',
+    })
+    expect(
+      ingest.process(
+        'C',
+        'event',
+        Buffer.from(JSON.stringify({ ts: 1795000000000, seq: 1, type: 'explode' })),
+        recv,
+      ),
+    ).toMatchObject({
+      ok: false,
+      reason: 'invalid_payload',
+    })
+  })
+})
+
+describe('redelivery detection', () => {
+  it('remembers a window of keys per cabinet', () => {
+    const d = new Dedup(2)
+    expect(d.add('a', 'k1')).toBe(true)
+    expect(d.add('a', 'k1')).toBe(false)
+    expect(d.add('b', 'k1')).toBe(true)
+    d.add('a', 'k2')
+    d.add('a', 'k3')
+    expect(d.has('a', 'k1')).toBe(false)
+    expect(d.has('a', 'k3')).toBe(true)
+  })
+})
+
+describe('topics', () => {
+  it('parses only aed/v1/{id}/{leaf}', () => {
+    expect(parseTopic('aed/v1/BKK-1/heartbeat')).toEqual({ cabinetId: 'BKK-1', leaf: 'heartbeat' })
+    expect(parseTopic('aed/v1/BKK-1/heartbeat/x')).toBeNull()
+    expect(parseTopic('aed/v1/+/heartbeat')).toBeNull()
+    expect(parseTopic('aed/v2/BKK-1/heartbeat')).toBeNull()
+    expect(parseTopic('aed/v1/BKK-1/')).toBeNull()
+  })
+})
