@@ -13,7 +13,7 @@ function through(chunks: Buffer[], max: number): Promise<{ passed: Buffer; overs
   return new Promise((resolve) => {
     let oversize: number | null = null
     const got: Buffer[] = []
-    server = createServer((sock: Socket) => {
+    const srv = createServer((sock: Socket) => {
       const guard = new PacketGuard(sock, max, (n) => {
         oversize = n
       })
@@ -21,8 +21,9 @@ function through(chunks: Buffer[], max: number): Promise<{ passed: Buffer; overs
       guard.on('close', () => resolve({ passed: Buffer.concat(got), oversize }))
       guard.on('error', () => undefined)
     })
-    server.listen(0, '127.0.0.1', async () => {
-      const port = (server?.address() as { port: number }).port
+    server = srv
+    srv.listen(0, '127.0.0.1', async () => {
+      const port = (srv.address() as { port: number }).port
       const c = createConnection(port, '127.0.0.1')
       c.on('error', () => undefined)
       for (const chunk of chunks) {
