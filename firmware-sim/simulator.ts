@@ -1,0 +1,216 @@
+import { type BackfillResult, backfill } from './backfill.ts'
+import { type Clock, DAY, systemClock } from './clock.ts'
+import { buildFleet } from './fleet.ts'
+import { CabinetLink } from './link.ts'
+import { intervalForRate, memoryInUse, sourceAddressFor } from './load.ts'
+import { CabinetModel } from './model/cabinet.ts'
+import { DEFAULT_PARAMS } from './model/params.ts'
+import { derive } from './random.ts'
+import { registerFleet, rotateSecret, SecretStore } from './registration.ts'
+import { FleetRunner, type SimCabinet } from './runtime.ts'
+import { type Scenario, type ScenarioContext, scenarioByName } from './scenarios/index.ts'
+import { SimStats } from './stats.ts'
+
+export interface SimulatorOptions {
+  cabinets: number
+  mqttUrl: string
+  apiUrl: string
+  adminToken: string
+  seed: number
+  scenario: string
+  /** Heartbeat interval in seconds (default 60); `rate` overrides it. */
+  intervalS?: number
+  /** Target total messages per second (load mode). */
+  rate?: number
+  /** Gateway's per-cabinet rate limit (mqtt.rate) the links stay under. */
+  cabinetRate?: { perSecond: number; burst: number }
+  /** Where secrets are kept between runs (null: rotate known cabinets' secrets). */
+  secretsFile?: string | null
+  sourceAddresses?: number
+  /** Connections opened per second while starting (default 2000). */
+  connectRate?: number
+  clock?: Clock
+  log?: (line: string) => void
+}
+
+/**
+ * The whole simulator: registers the fleet, connects every cabinet, optionally publishes past
+ * days of history, then runs live under a scenario until stopped.
+ */
+export class Simulator {
+  readonly stats = new SimStats()
+  readonly cabinets: SimCabinet[] = []
+  private readonly opts: SimulatorOptions
+  private readonly clock: Clock
+  private readonly scenario: Scenario
+  private runner: FleetRunner | null = null
+  private readonly timers = new Set<NodeJS.Timeout>()
+  private readonly stopHooks: Array<() => Promise<void> | void> = []
+  /** Bytes of memory per connected cabinet, measured around connecting. */
+  memoryPerCabinet = 0
+
+  constructor(opts: SimulatorOptions) {
+    this.opts = opts
+    this.clock = opts.clock ?? systemClock
+    this.scenario = scenarioByName(opts.scenario)
+  }
+
+  private get log(): (line: string) => void {
+    return this.opts.log ?? (() => undefined)
+  }
+
+  /** Registers and connects the fleet; models start `historyDays` in the past. */
+  async setup(
+    historyDays = 0,
+    onProgress?: (phase: string, done: number, total: number) => void,
+  ): Promise<void> {
+    const o = this.opts
+    const intervalS = o.rate ? intervalForRate(o.cabinets, o.rate) : (o.intervalS ?? 60)
+    const specs = buildFleet({
+      count: o.cabinets,
+      seed: o.seed,
+      intervalS: Math.max(10, Math.round(intervalS)),
+    })
+    for (const s of specs) s.intervalS = intervalS
+    const api = { url: o.apiUrl, token: o.adminToken }
+    const store = new SecretStore(o.secretsFile ?? null)
+    const secrets = await registerFleet(api, specs, store, (d) => onProgress?.('register', d, specs.length))
+    const mqtt = new URL(o.mqttUrl)
+    const host = mqtt.hostname
+    const port = Number(mqtt.port || 1883)
+    const start = this.clock() - historyDays * DAY
+    const rate = o.cabinetRate ?? { perSecond: 20, burst: 2000 }
+    const memBefore = memoryInUse()
+    for (const [i, spec] of specs.entries()) {
+      const params = this.scenario.params(DEFAULT_PARAMS, i, derive(o.seed, spec.registration.id, 'scenario'))
+      const model = new CabinetModel(spec, o.seed, start, params)
+      const id = spec.registration.id
+      let rotated = false
+      const localAddress = sourceAddressFor(i, specs.length, host, o.sourceAddresses)
+      const link = new CabinetLink({
+        id,
+        secret: secrets.get(id)!,
+        host,
+        port,
+        ...(localAddress ? { localAddress } : {}),
+        ratePerSecond: rate.perSecond,
+        burst: rate.burst,
+        window: 64,
+        bufferLimit: 5000,
+        keepaliveS: Math.min(1200, Math.max(60, Math.round(intervalS * 3))),
+        reconnectMs: 1000 + derive(o.seed, id, 'reconnect').int(0, 4000),
+        stats: this.stats,
+        onCommand: (cmd) => {
+          if (cmd.type === 'set_interval' && cmd.interval_s) model.setInterval(cmd.interval_s)
+          if (cmd.type === 'reboot') link.reboot()
+        },
+        onRefused: () => {
+          // a secret rotated elsewhere: fetch a fresh one once, as an installer would
+          if (rotated) return
+          rotated = true
+          rotateSecret(api, id, store).then(
+            (s) => link.setSecret(s),
+            () => undefined,
+          )
+        },
+      })
+      this.cabinets.push({ spec, model, link })
+    }
+    await this.connectAll(onProgress)
+    store.save()
+    this.memoryPerCabinet = Math.max(0, (memoryInUse() - memBefore) / Math.max(1, specs.length))
+  }
+
+  private async connectAll(onProgress?: (phase: string, done: number, total: number) => void): Promise<void> {
+    const perSecond = this.opts.connectRate ?? 2000
+    const batch = Math.max(1, Math.round(perSecond / 10))
+    for (let i = 0; i < this.cabinets.length; i += batch) {
+      for (const c of this.cabinets.slice(i, i + batch)) c.link.start()
+      onProgress?.('connect', this.connectedCount(), this.cabinets.length)
+      if (i + batch < this.cabinets.length) await new Promise((r) => setTimeout(r, 100))
+    }
+    const deadline = Date.now() + 60_000
+    while (this.connectedCount() < this.cabinets.length && Date.now() < deadline) {
+      onProgress?.('connect', this.connectedCount(), this.cabinets.length)
+      await new Promise((r) => setTimeout(r, 100))
+    }
+  }
+
+  connectedCount(): number {
+    let n = 0
+    for (const c of this.cabinets) if (c.link.connected) n++
+    return n
+  }
+
+  /** Publishes the history from the models' start to now (see backfill.ts). */
+  backfill(intervalS: number, onProgress?: (acked: number, total: number) => void): Promise<BackfillResult> {
+    return backfill(this.cabinets, {
+      clock: this.clock,
+      stats: this.stats,
+      intervalS,
+      ...(onProgress ? { onProgress } : {}),
+    })
+  }
+
+  /** Runs live: models follow the clock, the scenario does its part. */
+  startLive(durationMs: number | null): void {
+    this.runner = new FleetRunner(this.cabinets, this.clock)
+    this.runner.start()
+    const mqtt = new URL(this.opts.mqttUrl)
+    const ctx: ScenarioContext = {
+      cabinets: this.cabinets,
+      rnd: derive(this.opts.seed, 'scenario', this.scenario.name),
+      clock: this.clock,
+      stats: this.stats,
+      mqtt: { host: mqtt.hostname, port: Number(mqtt.port || 1883) },
+      durationMs,
+      after: (ms, fn) => {
+        const t = setTimeout(() => {
+          this.timers.delete(t)
+          fn()
+        }, ms)
+        this.timers.add(t)
+      },
+      every: (ms, fn) => {
+        this.timers.add(setInterval(fn, ms))
+      },
+      log: this.log,
+      onStop: (fn) => {
+        this.stopHooks.push(fn)
+      },
+    }
+    this.scenario.start?.(ctx)
+  }
+
+  /** Stops the scenario and the models, waits (up to `drainMs`) for queued messages, closes links. */
+  async stop(drainMs = 5_000): Promise<void> {
+    this.runner?.stop()
+    for (const t of this.timers) clearTimeout(t)
+    this.timers.clear()
+    for (const hook of this.stopHooks.splice(0)) await hook()
+    const deadline = Date.now() + drainMs
+    while (Date.now() < deadline && this.cabinets.some((c) => c.link.connected && c.link.backlog > 0))
+      await new Promise((r) => setTimeout(r, 50))
+    await Promise.all(this.cabinets.map((c) => c.link.stop()))
+  }
+
+  summary(): Record<string, unknown> {
+    const s = this.stats
+    return {
+      cabinets: this.cabinets.length,
+      published: s.published,
+      acked: s.acked,
+      errors: s.errors,
+      connected: this.connectedCount(),
+      buffered: s.buffered,
+      dropped: s.dropped,
+      chaos: s.chaos,
+      reconnects: Math.max(0, s.connects - this.cabinets.length),
+      latency_ms: s.latencyMs(),
+      memory_per_cabinet_kb: Math.round(this.memoryPerCabinet / 102.4) / 10,
+      scenario: this.scenario.name,
+      seed: this.opts.seed,
+      error_kinds: s.errorsByKind(),
+    }
+  }
+}

@@ -1,0 +1,7 @@
+#!/usr/bin/env bash
+# `npm run demo`: installs what is missing, then runs InfluxDB, the gateway and a simulated
+# Bangkok fleet on this machine (see scripts/demo.ts). Ctrl-C stops all of it.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/ensure-deps.sh
+exec node --import tsx scripts/demo.ts "$@"
