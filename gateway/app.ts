@@ -1,6 +1,7 @@
 import type Database from 'better-sqlite3'
 import type { FastifyInstance } from 'fastify'
 import type { Logger } from 'pino'
+import { Alerting } from './alerts/alerting.ts'
 import { buildApi } from './api/server.ts'
 import { ApiTokens } from './api/tokens.ts'
 import { Broker } from './broker/broker.ts'
@@ -39,6 +40,7 @@ export class Gateway {
   writer!: Writer
   broker!: Broker
   state!: LiveState
+  alerting!: Alerting
   private api: FastifyInstance | null = null
   private selfMetrics: SelfMetrics | null = null
   private httpPort = 0
@@ -100,10 +102,24 @@ export class Gateway {
     })
     this.selfMetrics.start()
 
-    this.state = new LiveState()
+    this.state = new LiveState({
+      sampleIntervalMs: config.alerts.forecast.sample_interval_ms,
+      sampleWindowMs: config.alerts.forecast.window_ms,
+    })
+    // live state, rules and alerts: fed with committed readings; loads what it saved before a restart
+    this.alerting = new Alerting({
+      config: config.alerts,
+      db,
+      state: this.state,
+      registry: this.registry,
+      outbox: this.outbox,
+      log: child('alerts'),
+      clock,
+    })
+    this.alerting.start()
     const retained = new RetainedStatus(db)
     const onReading = (r: Reading) => {
-      this.state.onReading(r)
+      this.alerting.onReading(r)
       if (r.kind === 'status') retained.save(r.cabinet, r.value, r.meta.receivedMs)
     }
     const ingest = new Ingest({
@@ -129,8 +145,8 @@ export class Gateway {
       accept: (cabinet, leaf, payload) => pipeline.accept(cabinet, leaf, payload),
     })
     await this.broker.start()
-    this.broker.on('cabinet_connected', (id: string) => this.state.onConnection(id, true, clock()))
-    this.broker.on('cabinet_disconnected', (id: string) => this.state.onConnection(id, false, clock()))
+    this.broker.on('cabinet_connected', (id: string) => this.alerting.onConnection(id, true))
+    this.broker.on('cabinet_disconnected', (id: string) => this.alerting.onConnection(id, false))
     for (const r of retained.all()) await this.broker.publish(r.topic, r.payload, { retain: true, qos: 0 })
 
     this.api = await buildApi({
@@ -145,6 +161,7 @@ export class Gateway {
       broker: this.broker,
       state: this.state,
       influx,
+      alerting: this.alerting,
     })
     await this.api.listen({ port: config.http.port, host: config.http.bind })
     const addr = this.api.server.address()
@@ -158,6 +175,8 @@ export class Gateway {
     await this.api?.close()
     this.api = null
     await this.broker?.stop()
+    // after the broker (no more readings), before the outbox (transitions are written through it)
+    await this.alerting?.stop()
     await this.selfMetrics?.stop()
     await this.writer?.stop()
     await this.outbox?.stop()

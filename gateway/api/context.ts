@@ -1,4 +1,5 @@
 import type { Logger } from 'pino'
+import type { Alerting } from '../alerts/alerting.ts'
 import type { Broker } from '../broker/broker.ts'
 import type { Config } from '../config/schema.ts'
 import type { Metrics } from '../lib/metrics.ts'
@@ -22,4 +23,6 @@ export interface ApiContext {
   broker: Broker
   state: LiveState
   influx: InfluxApi
+  /** Rules, alerts, silences, readiness and the maintenance list. */
+  alerting?: Alerting
 }

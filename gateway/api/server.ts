@@ -4,8 +4,11 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } 
 import type { ApiContext } from './context.ts'
 import { installErrorHandling } from './errors.ts'
 import { adminRoutes } from './routes/admin.ts'
+import { alertRoutes } from './routes/alerts.ts'
 import { cabinetRoutes } from './routes/cabinets.ts'
 import { healthRoutes, metricsRoutes } from './routes/health.ts'
+import { maintenanceRoutes } from './routes/maintenance.ts'
+import { silenceRoutes } from './routes/silences.ts'
 
 /** Builds the HTTP API (not listening): REST, metrics, health, OpenAPI at /docs. */
 export async function buildApi(ctx: ApiContext): Promise<FastifyInstance> {
@@ -38,5 +41,8 @@ export async function buildApi(ctx: ApiContext): Promise<FastifyInstance> {
   metricsRoutes(app, ctx)
   cabinetRoutes(app, ctx)
   adminRoutes(app, ctx)
+  if (ctx.alerting) alertRoutes(app, ctx, ctx.alerting)
+  if (ctx.alerting) silenceRoutes(app, ctx, ctx.alerting)
+  if (ctx.alerting) maintenanceRoutes(app, ctx, ctx.alerting)
   return app
 }

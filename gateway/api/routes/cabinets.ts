@@ -29,6 +29,10 @@ function view(ctx: ApiContext, c: Cabinet) {
       last_heartbeat: live?.last_heartbeat
         ? { ...live.last_heartbeat, ts: new Date(live.last_heartbeat.ts).toISOString() }
         : null,
+      door: live?.door ?? null,
+      aed_present: live?.aed_present ?? null,
+      power: live?.power ?? null,
+      ...(ctx.alerting?.readiness(reg.id) ?? { readiness: 'unknown', reasons: [] }),
     },
   }
 }

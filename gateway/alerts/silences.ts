@@ -1,0 +1,116 @@
+import { randomBytes } from 'node:crypto'
+import type Database from 'better-sqlite3'
+import { AedgwError } from '../lib/errors.ts'
+import type { AlertsConfig, Weekday } from './config.ts'
+import { compileAll, type Matcher, type MatchFn } from './matchers.ts'
+import type { Labels } from './types.ts'
+
+export interface Silence {
+  id: string
+  matchers: Matcher[]
+  starts_ms: number
+  ends_ms: number
+  created_by: string
+  comment: string
+  created_ms: number
+}
+
+interface Window {
+  name: string
+  match: MatchFn
+  days: Set<Weekday>
+  startMin: number
+  endMin: number
+}
+
+const WEEKDAYS: readonly Weekday[] = ['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat']
+const BANGKOK_OFFSET_MS = 7 * 3_600_000
+
+function minutes(hhmm: string): number {
+  const [h, m] = hhmm.split(':').map(Number)
+  return (h as number) * 60 + (m as number)
+}
+
+/**
+ * The mute stage: silences made through the API (matchers, start, end, author, comment) and
+ * recurring maintenance windows from config, in Bangkok time.
+ */
+export class Silences {
+  private readonly db: Database.Database
+  private readonly clock: () => number
+  private silences: Array<Silence & { match: MatchFn }> = []
+  private readonly windows: Window[]
+
+  constructor(db: Database.Database, config: Pick<AlertsConfig, 'maintenance_windows'>, clock: () => number) {
+    this.db = db
+    this.clock = clock
+    this.windows = config.maintenance_windows.map((w) => ({
+      name: w.name,
+      match: compileAll(w.matchers),
+      days: new Set(w.days),
+      startMin: minutes(w.start),
+      endMin: minutes(w.end),
+    }))
+  }
+
+  start(): void {
+    this.db.exec(
+      'CREATE TABLE IF NOT EXISTS silences (id TEXT PRIMARY KEY, ends_ms INTEGER NOT NULL, data TEXT NOT NULL)',
+    )
+    const rows = this.db.prepare('SELECT data FROM silences').all() as Array<{ data: string }>
+    this.silences = rows.map((r) => this.compile(JSON.parse(r.data) as Silence))
+  }
+
+  create(input: Omit<Silence, 'id' | 'created_ms'>): Silence {
+    if (input.ends_ms <= input.starts_ms)
+      throw new AedgwError('AEDGW_ERR_VALIDATION', 'ends_at must be after starts_at')
+    const s: Silence = { ...input, id: `si_${randomBytes(6).toString('hex')}`, created_ms: this.clock() }
+    this.db
+      .prepare('INSERT INTO silences (id, ends_ms, data) VALUES (?, ?, ?)')
+      .run(s.id, s.ends_ms, JSON.stringify(s))
+    this.silences.push(this.compile(s))
+    return s
+  }
+
+  /** Ends a silence now (kept for the record, as Alertmanager expires rather than deletes). */
+  expire(id: string): Silence {
+    const s = this.silences.find((x) => x.id === id)
+    if (!s) throw new AedgwError('AEDGW_ERR_NOT_FOUND', `no silence ${id}`)
+    const now = this.clock()
+    s.ends_ms = Math.min(s.ends_ms, now)
+    if (s.starts_ms > s.ends_ms) s.starts_ms = s.ends_ms
+    const { match: _m, ...plain } = s
+    this.db
+      .prepare('UPDATE silences SET ends_ms = ?, data = ? WHERE id = ?')
+      .run(s.ends_ms, JSON.stringify(plain), id)
+    return plain
+  }
+
+  list(): Silence[] {
+    return this.silences.map(({ match: _m, ...s }) => s)
+  }
+
+  /** Why these labels are muted now, or null. */
+  mutedBy(labels: Labels, now = this.clock()): string | null {
+    for (const s of this.silences) {
+      if (s.starts_ms <= now && now < s.ends_ms && s.match(labels)) return `silence ${s.id}`
+    }
+    for (const w of this.windows)
+      if (this.inWindow(w, now) && w.match(labels)) return `maintenance window ${w.name}`
+    return null
+  }
+
+  private inWindow(w: Window, now: number): boolean {
+    const local = new Date(now + BANGKOK_OFFSET_MS)
+    const day = WEEKDAYS[local.getUTCDay()] as Weekday
+    const prev = WEEKDAYS[(local.getUTCDay() + 6) % 7] as Weekday
+    const min = local.getUTCHours() * 60 + local.getUTCMinutes()
+    if (w.startMin < w.endMin) return w.days.has(day) && min >= w.startMin && min < w.endMin
+    // runs past midnight: the evening of a listed day, or the early morning after one
+    return (w.days.has(day) && min >= w.startMin) || (w.days.has(prev) && min < w.endMin)
+  }
+
+  private compile(s: Silence): Silence & { match: MatchFn } {
+    return { ...s, match: compileAll(s.matchers) }
+  }
+}

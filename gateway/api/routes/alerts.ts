@@ -1,0 +1,159 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify'
+import { z } from 'zod'
+import type { Alerting } from '../../alerts/alerting.ts'
+import type { Alert, Transition } from '../../alerts/types.ts'
+import { requireRole } from '../auth.ts'
+import type { ApiContext } from '../context.ts'
+import { parseOr400 } from '../errors.ts'
+
+const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString())
+
+export function alertView(a: Alert) {
+  return {
+    id: a.id,
+    cabinet_id: a.cabinet_id,
+    type: a.type,
+    severity: a.severity,
+    state: a.state,
+    team: a.team,
+    assignee: a.assignee,
+    labels: a.labels,
+    summary: a.summary,
+    facts: a.facts,
+    started_at: iso(a.started_ms),
+    updated_at: iso(a.updated_ms),
+    acknowledged_at: iso(a.acknowledged_ms),
+    acknowledged_by: a.acknowledged_by,
+    resolved_at: iso(a.resolved_ms),
+    resolved_by: a.resolved_by,
+    reopen_count: a.reopen_count,
+    escalation_level: a.escalation_level,
+  }
+}
+
+function transitionView(t: Transition) {
+  return {
+    at: iso(t.at_ms),
+    kind: t.kind,
+    from: t.from_state,
+    to: t.to_state,
+    severity: t.severity,
+    by: t.by,
+    comment: t.comment,
+  }
+}
+
+const STATES = ['active', 'acknowledged', 'resolved'] as const
+const listQuery = z.strictObject({
+  state: z
+    .string()
+    .optional()
+    .transform((s, ctx) => {
+      if (!s) return undefined
+      const out = s.split(',').flatMap((x) => (x === 'open' ? ['active', 'acknowledged'] : [x]))
+      const bad = out.filter((x) => !(STATES as readonly string[]).includes(x))
+      if (bad.length)
+        ctx.addIssue({
+          code: 'custom',
+          message: `unknown state ${bad.join(', ')} (active, acknowledged, resolved, open)`,
+        })
+      return out as Array<(typeof STATES)[number]>
+    }),
+  cabinet: z.string().max(80).optional(),
+  type: z.string().max(40).optional(),
+  severity: z.enum(['minor', 'warning', 'major', 'critical']).optional(),
+  district: z.string().max(8).optional(),
+  team: z.string().max(40).optional(),
+  assignee: z.string().max(120).optional(),
+  limit: z.coerce.number().int().min(1).max(1000).default(100),
+})
+const idParams = z.object({ id: z.string().regex(/^al_[a-z0-9]{4,40}$/, 'not an alert id') })
+const actBody = z
+  .strictObject({
+    comment: z.string().trim().min(1).max(1000).optional(),
+    by: z.string().trim().min(1).max(120).optional(),
+  })
+  .default({})
+const assignBody = z.strictObject({
+  assignee: z.string().trim().min(1).max(120).nullable(),
+  team: z.string().trim().min(1).max(40).optional(),
+  comment: z.string().trim().min(1).max(1000).optional(),
+  by: z.string().trim().min(1).max(120).optional(),
+})
+
+/** Who acted: the role the token holds, and the person it names in `by`, if any. */
+function actor(req: FastifyRequest, by: string | undefined): string {
+  return by ? `${by} (${req.role ?? 'unknown'})` : (req.role ?? 'unknown')
+}
+
+export function alertRoutes(app: FastifyInstance, ctx: ApiContext, alerting: Alerting): void {
+  const viewer = requireRole(ctx.tokens, 'viewer')
+  const maintainer = requireRole(ctx.tokens, 'maintainer')
+  const tags = ['alerts']
+
+  app.get(
+    '/api/v1/alerts',
+    {
+      preHandler: viewer,
+      schema: { tags, summary: 'Alerts, newest change first; state=active,acknowledged,resolved or open' },
+    },
+    async (req) => {
+      const q = parseOr400(listQuery, req.query)
+      const items = alerting.store.list({ ...q, states: q.state }).map(alertView)
+      return { items, count: items.length }
+    },
+  )
+
+  app.get(
+    '/api/v1/alerts/:id',
+    { preHandler: viewer, schema: { tags, summary: 'One alert with every transition' } },
+    async (req) => {
+      const { id } = parseOr400(idParams, req.params)
+      const a = alerting.lifecycle.byId(id)
+      if (!a) throw Object.assign(new Error(`no alert ${id}`), { code: 'AEDGW_ERR_NOT_FOUND' })
+      return { ...alertView(a), transitions: alerting.store.transitions(id).map(transitionView) }
+    },
+  )
+
+  app.post(
+    '/api/v1/alerts/:id/ack',
+    {
+      preHandler: maintainer,
+      schema: { tags, summary: 'Acknowledge: a person is on it (stops reminders and escalation)' },
+    },
+    async (req) => {
+      const { id } = parseOr400(idParams, req.params)
+      const b = parseOr400(actBody, req.body ?? {})
+      return alertView(alerting.lifecycle.acknowledge(id, actor(req, b.by), b.comment ?? null))
+    },
+  )
+
+  app.post(
+    '/api/v1/alerts/:id/resolve',
+    {
+      preHandler: maintainer,
+      schema: { tags, summary: 'Resolve, where a person may (409 for conditions that clear themselves)' },
+    },
+    async (req) => {
+      const { id } = parseOr400(idParams, req.params)
+      const b = parseOr400(actBody, req.body ?? {})
+      const a = alerting.lifecycle.byId(id)
+      if (!a) throw Object.assign(new Error(`no alert ${id}`), { code: 'AEDGW_ERR_NOT_FOUND' })
+      return alertView(
+        alerting.lifecycle.resolve(id, actor(req, b.by), b.comment ?? null, alerting.manualResolve(a.type)),
+      )
+    },
+  )
+
+  app.post(
+    '/api/v1/alerts/:id/assign',
+    { preHandler: maintainer, schema: { tags, summary: 'Assign to a person and/or team' } },
+    async (req) => {
+      const { id } = parseOr400(idParams, req.params)
+      const b = parseOr400(assignBody, req.body)
+      return alertView(
+        alerting.lifecycle.assign(id, b.assignee, b.team ?? null, actor(req, b.by), b.comment ?? null),
+      )
+    },
+  )
+}

@@ -1,0 +1,37 @@
+import type { FastifyInstance } from 'fastify'
+import { z } from 'zod'
+import type { Alerting } from '../../alerts/alerting.ts'
+import { workListCsv } from '../../alerts/maintenance-list.ts'
+import { requireRole } from '../auth.ts'
+import type { ApiContext } from '../context.ts'
+import { parseOr400 } from '../errors.ts'
+
+const query = z.strictObject({
+  within_days: z.coerce.number().int().min(0).max(3650).default(30),
+  format: z.enum(['json', 'csv']).optional(),
+})
+
+export function maintenanceRoutes(app: FastifyInstance, ctx: ApiContext, alerting: Alerting): void {
+  const viewer = requireRole(ctx.tokens, 'viewer')
+  app.get(
+    '/api/v1/maintenance',
+    {
+      preHandler: viewer,
+      schema: {
+        tags: ['maintenance'],
+        summary: 'Work list by district, soonest first; CSV with format=csv or Accept: text/csv',
+      },
+    },
+    async (req, reply) => {
+      const q = parseOr400(query, req.query)
+      const list = alerting.maintenance(q.within_days)
+      const csv =
+        q.format === 'csv' || (q.format === undefined && /\btext\/csv\b/.test(req.headers.accept ?? ''))
+      if (!csv) return list
+      return reply
+        .type('text/csv; charset=utf-8')
+        .header('content-disposition', `attachment; filename="maintenance-${q.within_days}d.csv"`)
+        .send(workListCsv(list))
+    },
+  )
+}

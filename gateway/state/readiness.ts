@@ -1,0 +1,44 @@
+import { RULES } from '../rules/index.ts'
+import type { RuleInput, Severity } from '../rules/types.ts'
+
+export type Readiness = 'ready' | 'degraded' | 'not_ready' | 'in_use' | 'offline' | 'unknown'
+
+export interface ReadinessReason {
+  code: string
+  severity: Severity
+  message: string
+}
+
+// worst first: what a responder most needs to know
+const ORDER: readonly Readiness[] = ['in_use', 'offline', 'not_ready', 'degraded', 'ready', 'unknown']
+
+/**
+ * Readiness from the same rules that raise alerts (one definition of "wrong"): AED removed →
+ * in_use; offline → offline; any critical condition → not_ready; anything else → degraded.
+ * Durations (`for_ms`) are not waited for: readiness shows the condition as it is now.
+ */
+export function readinessOf(input: Omit<RuleInput, 'live'> & { live: RuleInput['live'] | undefined }): {
+  readiness: Readiness
+  reasons: ReadinessReason[]
+} {
+  const live = input.live
+  if (!live || (live.last_heartbeat === null && live.last_seen_ms === null)) {
+    return { readiness: 'unknown', reasons: [] }
+  }
+  const full = { ...input, live }
+  const reasons: ReadinessReason[] = []
+  let worst: Readiness = live.last_heartbeat === null ? 'unknown' : 'ready'
+  for (const rule of RULES) {
+    const v = rule.evaluate(full)
+    if (!v.fire) continue
+    reasons.push({ code: rule.type, severity: v.severity, message: v.summary })
+    const r: Readiness =
+      rule.readiness === 'by_severity'
+        ? v.severity === 'critical'
+          ? 'not_ready'
+          : 'degraded'
+        : rule.readiness
+    if (ORDER.indexOf(r) < ORDER.indexOf(worst)) worst = r
+  }
+  return { readiness: worst, reasons }
+}
