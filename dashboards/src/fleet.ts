@@ -1,0 +1,321 @@
+import {
+  byName,
+  COLOUR,
+  type DashboardSpec,
+  DISTRICT_MAPPING,
+  DISTRICT_VARIABLE,
+  fixedColour,
+  matches,
+  type PanelSpec,
+  READINESS_MAPPING,
+  thresholds,
+} from './lib.ts'
+
+const D = matches('district')
+
+/** Each cabinet's readiness now: the last point written on a change (no time filter: it may be old). */
+const current = `SELECT last("state") AS "state" FROM "readiness" WHERE ${D} GROUP BY "cabinet", "district"`
+
+function countIn(states: string, as: string, groupBy = ''): string {
+  return `SELECT count("state") AS "${as}" FROM (${current}) WHERE "state" =~ /^(${states})$/${groupBy}`
+}
+
+export const CABINET_LINK = {
+  title: 'Open this cabinet',
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: Grafana's data-link variables, not a JS template
+  url: '/d/aed-cabinet?var-cabinet=${__data.fields.cabinet}&${__url_time_range}',
+}
+
+function countStat(
+  title: string,
+  description: string,
+  states: string,
+  colour: Record<string, unknown>,
+  x: number,
+): PanelSpec {
+  return {
+    type: 'stat',
+    title,
+    description,
+    gridPos: { x, y: 0, w: 4, h: 4 },
+    targets: [{ refId: 'A', query: countIn(states, 'cabinets'), expect: { columns: ['time', 'cabinets'] } }],
+    fieldConfig: { defaults: { unit: 'none', noValue: '0', decimals: 0, ...colour } },
+    options: {
+      reduceOptions: { calcs: ['lastNotNull'], fields: '', values: false },
+      colorMode: 'background',
+      graphMode: 'none',
+    },
+  }
+}
+
+const byDistrict: PanelSpec = {
+  type: 'table',
+  title: 'Readiness by district',
+  description: 'Cabinets per district in each readiness state now. Red cells need a technician.',
+  gridPos: { x: 0, y: 4, w: 10, h: 12 },
+  targets: [
+    ['A', 'ready', 'Ready'],
+    ['B', 'degraded', 'Needs attention'],
+    ['C', 'not_ready', 'Not ready'],
+    ['D', 'in_use', 'In use'],
+    ['E', 'offline', 'Offline'],
+  ].map(([refId, state, as]) => ({
+    refId: refId as string,
+    format: 'table' as const,
+    query: countIn(state as string, as as string, ' GROUP BY "district"'),
+    expect: { columns: ['time', as as string], tags: ['district'] },
+  })),
+  fieldConfig: {
+    defaults: { custom: { align: 'center' }, noValue: '0' },
+    overrides: [
+      byName('district', [
+        ['displayName', 'District'],
+        ['mappings', [DISTRICT_MAPPING]],
+        ['custom.align', 'left'],
+      ]),
+      byName('Not ready', [
+        ['custom.cellOptions', { type: 'color-background' }],
+        ['thresholds', thresholds('transparent', [1, COLOUR.critical])],
+      ]),
+      byName('Offline', [
+        ['custom.cellOptions', { type: 'color-background' }],
+        ['thresholds', thresholds('transparent', [1, COLOUR.offline])],
+      ]),
+      byName('In use', [
+        ['custom.cellOptions', { type: 'color-background' }],
+        ['thresholds', thresholds('transparent', [1, COLOUR.inUse])],
+      ]),
+    ],
+  },
+  transformations: [
+    { id: 'merge', options: {} },
+    { id: 'organize', options: { excludeByName: { Time: true } } },
+  ],
+  options: { showHeader: true, sortBy: [{ displayName: 'Not ready', desc: true }] },
+}
+
+export const fleet: DashboardSpec = {
+  uid: 'aed-fleet',
+  title: 'AED fleet overview — Bangkok',
+  description: 'Is every public defibrillator in Bangkok ready to use, and where is help needed?',
+  tags: ['aed', 'bangkok', 'operations'],
+  time: { from: 'now-7d', to: 'now' },
+  refresh: '1m',
+  variables: [DISTRICT_VARIABLE],
+  panels: [
+    {
+      type: 'stat',
+      title: 'Ready now',
+      description: 'Share of cabinets whose AED is ready to use now. Below 95 % means many sites to visit.',
+      gridPos: { x: 0, y: 0, w: 4, h: 4 },
+      targets: [
+        {
+          refId: 'A',
+          format: 'table',
+          query: countIn('ready', 'ready'),
+          expect: { columns: ['time', 'ready'] },
+        },
+        {
+          refId: 'B',
+          format: 'table',
+          query: `SELECT count("state") AS "cabinets" FROM (${current})`,
+          expect: { columns: ['time', 'cabinets'] },
+        },
+      ],
+      fieldConfig: {
+        defaults: {
+          unit: 'percentunit',
+          decimals: 1,
+          min: 0,
+          max: 1,
+          thresholds: thresholds(
+            COLOUR.critical,
+            [0.9, COLOUR.warning],
+            [0.95, COLOUR.attention],
+            [0.98, COLOUR.ok],
+          ),
+          color: { mode: 'thresholds' },
+        },
+      },
+      transformations: [
+        { id: 'merge', options: {} },
+        {
+          id: 'calculateField',
+          options: {
+            mode: 'binary',
+            alias: 'Ready share',
+            binary: { left: 'ready', operator: '/', right: 'cabinets' },
+            replaceFields: true,
+          },
+        },
+      ],
+      options: {
+        reduceOptions: { calcs: ['lastNotNull'], fields: '', values: false },
+        colorMode: 'background',
+        graphMode: 'none',
+      },
+    },
+    countStat(
+      'Not ready',
+      'Cabinets whose AED cannot be used now (expired pads, failed self-test, flat battery…). Each one needs a technician.',
+      'not_ready',
+      { thresholds: thresholds(COLOUR.ok, [1, COLOUR.critical]), color: { mode: 'thresholds' } },
+      4,
+    ),
+    countStat(
+      'Offline',
+      'Cabinets the gateway has not heard from: their state is unknown until they reconnect.',
+      'offline',
+      { thresholds: thresholds(COLOUR.ok, [1, COLOUR.offline]), color: { mode: 'thresholds' } },
+      8,
+    ),
+    countStat(
+      'In use (emergency)',
+      'AEDs taken out of their cabinet right now: probably at a cardiac arrest. Expect them back.',
+      'in_use',
+      { color: fixedColour(COLOUR.inUse) },
+      12,
+    ),
+    countStat(
+      'Needs attention',
+      'Still usable, but something is due soon (pads or battery expiring, cabinet too hot, on backup power).',
+      'degraded',
+      { thresholds: thresholds(COLOUR.ok, [1, COLOUR.attention]), color: { mode: 'thresholds' } },
+      16,
+    ),
+    {
+      type: 'stat',
+      title: 'AED missing from cabinet',
+      description:
+        'Cabinets whose last heartbeat (in the time range) reports no AED inside. Includes AEDs in use; one that stays missing after an emergency must be found.',
+      gridPos: { x: 20, y: 0, w: 4, h: 4 },
+      targets: [
+        {
+          refId: 'A',
+          query: `SELECT count("aed_present") AS "cabinets" FROM (SELECT last("aed_present") AS "aed_present" FROM "heartbeat" WHERE ${D} AND $timeFilter GROUP BY "cabinet") WHERE "aed_present" = false`,
+          expect: { columns: ['time', 'cabinets'] },
+        },
+      ],
+      fieldConfig: {
+        defaults: {
+          noValue: '0',
+          decimals: 0,
+          thresholds: thresholds(COLOUR.ok, [1, COLOUR.critical]),
+          color: { mode: 'thresholds' },
+        },
+      },
+      options: {
+        reduceOptions: { calcs: ['lastNotNull'], fields: '', values: false },
+        colorMode: 'background',
+        graphMode: 'none',
+      },
+    },
+    byDistrict,
+    {
+      type: 'geomap',
+      title: 'Cabinets on the map, coloured by readiness',
+      description:
+        'Every cabinet at its registered position. Green ready, yellow needs attention, red not ready, blue in use, purple offline.',
+      gridPos: { x: 10, y: 4, w: 14, h: 12 },
+      targets: [
+        {
+          refId: 'A',
+          format: 'table',
+          query: `SELECT last("state") AS "state", "reasons", "lat", "lon" FROM "readiness" WHERE ${D} GROUP BY "cabinet", "district"`,
+          expect: { columns: ['time', 'state', 'reasons', 'lat', 'lon'], tags: ['cabinet', 'district'] },
+        },
+      ],
+      fieldConfig: {
+        defaults: {
+          mappings: [READINESS_MAPPING],
+          color: { mode: 'thresholds' },
+          thresholds: thresholds(COLOUR.unknown),
+        },
+        overrides: [byName('district', [['mappings', [DISTRICT_MAPPING]]])],
+      },
+      options: {
+        view: { id: 'coords', lat: 13.7563, lon: 100.5018, zoom: 10 },
+        controls: { showZoom: true, mouseWheelZoom: true, showAttribution: true },
+        basemap: { type: 'default', name: 'Basemap' },
+        tooltip: { mode: 'details' },
+        layers: [
+          {
+            type: 'markers',
+            name: 'Cabinets',
+            location: { mode: 'coords', latitude: 'lat', longitude: 'lon' },
+            config: {
+              showLegend: true,
+              style: {
+                color: { field: 'state', fixed: COLOUR.unknown },
+                size: { fixed: 6 },
+                symbol: { mode: 'fixed', fixed: 'img/icons/marker/circle.svg' },
+                opacity: 0.9,
+              },
+            },
+          },
+        ],
+      },
+    },
+    {
+      type: 'table',
+      title: 'Current problems',
+      description: 'Every cabinet not ready now, since when and why. Click a cabinet to open its page.',
+      gridPos: { x: 0, y: 16, w: 14, h: 10 },
+      targets: [
+        {
+          refId: 'A',
+          format: 'table',
+          query: `SELECT "state", "reasons" FROM (SELECT last("state") AS "state", "reasons" FROM "readiness" WHERE ${D} GROUP BY "cabinet", "district") WHERE "state" <> 'ready' GROUP BY "cabinet", "district"`,
+          expect: { columns: ['time', 'state', 'reasons'], tags: ['cabinet', 'district'] },
+        },
+      ],
+      fieldConfig: {
+        overrides: [
+          byName('Time', [['displayName', 'Since']]),
+          byName('cabinet', [
+            ['displayName', 'Cabinet'],
+            ['links', [CABINET_LINK]],
+          ]),
+          byName('district', [
+            ['displayName', 'District'],
+            ['mappings', [DISTRICT_MAPPING]],
+          ]),
+          byName('state', [
+            ['displayName', 'Readiness'],
+            ['mappings', [READINESS_MAPPING]],
+            ['custom.cellOptions', { type: 'color-background' }],
+          ]),
+          byName('reasons', [['displayName', 'Why']]),
+        ],
+      },
+      options: { showHeader: true, sortBy: [{ displayName: 'Since', desc: false }] },
+    },
+    {
+      type: 'timeseries',
+      title: 'Door openings',
+      description:
+        'Cabinet doors opened, per district. A spike in one district may be vandalism or an incident.',
+      gridPos: { x: 14, y: 16, w: 10, h: 10 },
+      interval: '5m',
+      targets: [
+        {
+          refId: 'A',
+          alias: '$tag_district',
+          query: `SELECT count("seq") AS "openings" FROM "event" WHERE "type" = 'door_open' AND ${D} AND $timeFilter GROUP BY time($__interval), "district" fill(0)`,
+          expect: { columns: ['time', 'openings'], tags: ['district'] },
+        },
+      ],
+      fieldConfig: {
+        defaults: {
+          unit: 'short',
+          decimals: 0,
+          custom: { drawStyle: 'bars', fillOpacity: 80, stacking: { mode: 'normal' } },
+        },
+      },
+      options: {
+        legend: { displayMode: 'list', placement: 'bottom' },
+        tooltip: { mode: 'multi', sort: 'desc' },
+      },
+    },
+  ],
+}
