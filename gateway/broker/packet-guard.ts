@@ -17,6 +17,7 @@ export class PacketGuard extends Duplex {
   // parser state: bytes still to skip in the current packet's body, and a partial header
   private bodyLeft = 0
   private header: number[] = []
+  private corked = false
 
   constructor(socket: Socket | TLSSocket, maxPacketBytes: number, onOversize: (declared: number) => void) {
     super({ allowHalfOpen: false })
@@ -76,6 +77,17 @@ export class PacketGuard extends Duplex {
       cb()
       return
     }
+    // A group commit releases many PUBACKs in one tick: cork the socket until the tick ends so
+    // they leave in one writev instead of one syscall each.
+    if (!this.corked) {
+      this.corked = true
+      this.socket.cork()
+      process.nextTick(() => {
+        this.corked = false
+        this.socket.uncork()
+      })
+    }
+    // the callback waits for the socket, so a cabinet that stops reading still pushes back
     this.socket.write(chunk, cb)
   }
 

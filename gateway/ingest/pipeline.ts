@@ -1,7 +1,7 @@
 import type { Logger } from 'pino'
 import { AedgwError } from '../lib/errors.ts'
 import type { Metrics } from '../lib/metrics.ts'
-import type { PublishLeaf } from '../protocol/topics.ts'
+import { PUBLISH_LEAVES, type PublishLeaf } from '../protocol/topics.ts'
 import type { Outbox } from '../store/outbox.ts'
 import { Dedup } from './dedup.ts'
 import type { Ingest, Reading } from './ingest.ts'
@@ -24,16 +24,23 @@ export interface PipelineDeps {
 export class IngestPipeline {
   private readonly deps: PipelineDeps
   private readonly dedup: Dedup
+  // label children resolved once: a labelled inc() hashes its labels on every call
+  private readonly received: Record<PublishLeaf, { inc(): void }>
+  private readonly accepted: Record<PublishLeaf, { inc(): void }>
 
   constructor(deps: PipelineDeps) {
     this.deps = deps
     this.dedup = new Dedup(deps.dedupWindow)
+    const byLeaf = (c: { labels(leaf: string): { inc(): void } }) =>
+      Object.fromEntries(PUBLISH_LEAVES.map((l) => [l, c.labels(l)])) as Record<PublishLeaf, { inc(): void }>
+    this.received = byLeaf(deps.metrics.received)
+    this.accepted = byLeaf(deps.metrics.accepted)
   }
 
   async accept(cabinet: string, leaf: PublishLeaf, payload: Buffer): Promise<void> {
     const { ingest, outbox, metrics, log } = this.deps
     const recvMs = this.deps.clock()
-    metrics.received.inc({ kind: leaf })
+    this.received[leaf].inc()
     const room = outbox.accepting()
     if (!room.ok) {
       metrics.rejected.inc({ reason: 'outbox_unavailable' })
@@ -59,7 +66,7 @@ export class IngestPipeline {
       return
     }
     await outbox.append(cabinet, res.line, recvMs)
-    metrics.accepted.inc({ kind: leaf })
+    this.accepted[leaf].inc()
     // a redelivery that raced its first copy is stored twice (InfluxDB keeps one point: same
     // series and time) but handed on once
     if (res.dedupKey === null || this.dedup.add(cabinet, res.dedupKey)) this.deps.onReading(res.reading)
