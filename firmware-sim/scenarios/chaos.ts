@@ -37,16 +37,18 @@ export const chaos: Scenario = {
   start(ctx) {
     const bad = ctx.cabinets.filter((_c, i) => i % 5 === 4)
     let n = 0
-    ctx.every(2_000, () => {
+    // a short run (a test) gets its storms early; a long one at 15 s and 45 s
+    const span = Math.min(60_000, ctx.durationMs ?? 60_000)
+    ctx.every(Math.min(2_000, span / 10), () => {
       for (const cab of someOf(bad, 0.3, 1, ctx.rnd)) {
         const make = MALFORMED[n++ % MALFORMED.length]!
         cab.link.raw(cabinetTopic(cab.model.id, 'heartbeat'), make(n))
         if (cab.lastHeartbeat) cab.link.raw(cabinetTopic(cab.model.id, 'heartbeat'), cab.lastHeartbeat)
       }
     })
-    ctx.every(5_000, () => impostor(ctx.mqtt, bad, ctx.rnd.int(0, 1_000_000), ctx.stats))
-    ctx.after(15_000, () => storm(someOf(ctx.cabinets, 0.3, 2, ctx.rnd), ctx.log))
-    ctx.after(45_000, () => storm(someOf(ctx.cabinets, 0.5, 2, ctx.rnd), ctx.log))
+    ctx.every(Math.min(5_000, span / 6), () => impostor(ctx.mqtt, bad, ctx.rnd.int(0, 1_000_000), ctx.stats))
+    ctx.after(span * 0.25, () => storm(someOf(ctx.cabinets, 0.3, 2, ctx.rnd), ctx.log))
+    ctx.after(span * 0.6, () => storm(someOf(ctx.cabinets, 0.5, 2, ctx.rnd), ctx.log))
   },
 }
 
