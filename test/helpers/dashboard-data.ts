@@ -150,8 +150,9 @@ function cabinetLines(
         ? nowMs + 20 * DAY
         : nowMs + (60 + random() * 400) * DAY
   const batteryExpiry = nowMs + (10 + random() * 700) * DAY
-  let battery = 60 + random() * 40
-  const drain = 0.01 + random() * 0.08
+  // the not-ready cabinet also has a failing battery, under 20 % by the end
+  let battery = c.ending === 'not_ready' ? 25 : 60 + random() * 40
+  const drain = c.ending === 'not_ready' ? 0.02 : 0.01 + random() * 0.08
   let seq = 0
   for (let t = fromMs; t <= lastHeartbeat; t += HOUR) {
     battery = Math.max(5, battery - drain)
@@ -198,7 +199,7 @@ function cabinetLines(
         type,
         severity,
         startedMs: since,
-        ackMs: since + (5 + random() * 40) * 60_000,
+        ackMs: since + Math.round((5 + random() * 40) * 60_000),
       }),
     )
   }
@@ -216,7 +217,7 @@ function pastAlerts(cabinets: Cabinet[], random: () => number, fromMs: number, l
     const c = cabinets[Math.floor(random() * cabinets.length)] as Cabinet
     const [type, severity] = kinds[n % kinds.length] as [string, string]
     const started = fromMs + Math.floor(random() * (BACKFILL_DAYS - 2)) * DAY + Math.floor(random() * DAY)
-    const ackMs = started + (2 + random() * 90) * 60_000
+    const ackMs = started + Math.round((2 + random() * 90) * 60_000)
     lines.push(
       ...alertLines(c, {
         id: `a-${n}`,
@@ -224,7 +225,7 @@ function pastAlerts(cabinets: Cabinet[], random: () => number, fromMs: number, l
         severity,
         startedMs: started,
         ackMs,
-        resolvedMs: ackMs + (10 + random() * 600) * 60_000,
+        resolvedMs: ackMs + Math.round((10 + random() * 600) * 60_000),
       }),
     )
   }
