@@ -19,6 +19,8 @@ interface Panel {
 const files = readdirSync(`${DIR}grafana`).filter((f) => f.endsWith('.json'))
 const dashboards = files.map((f) => ({ file: f, json: JSON.parse(read(`grafana/${f}`)) }))
 const datasources = parseYaml(read('provisioning/datasources/aed-influxdb.yaml'))
+/** Grafana's provisioning syntax for an environment variable: `${NAME}`. */
+const env = (name: string) => `$${'{'}${name}}`
 const UID = datasources.datasources[0].uid as string
 
 describe('provisioning files', () => {
@@ -28,10 +30,10 @@ describe('provisioning files', () => {
     const ds = datasources.datasources[0]
     expect(ds).toMatchObject({ uid: 'aed-influxdb', type: 'influxdb', access: 'proxy' })
     expect(ds.jsonData.version).toBe('InfluxQL')
-    expect(ds.url).toBe('${AEDGW_INFLUX_URL}')
-    expect(ds.jsonData.dbName).toBe('${AEDGW_INFLUX_DB}')
-    expect(ds.user).toBe('${AEDGW_INFLUX_USER}')
-    expect(ds.secureJsonData.password).toBe('${AEDGW_INFLUX_PASSWORD}')
+    expect(ds.url).toBe(env('AEDGW_INFLUX_URL'))
+    expect(ds.jsonData.dbName).toBe(env('AEDGW_INFLUX_DB'))
+    expect(ds.user).toBe(env('AEDGW_INFLUX_USER'))
+    expect(ds.secureJsonData.password).toBe(env('AEDGW_INFLUX_PASSWORD'))
   })
 
   it('offer a token variant for InfluxDB 2.x and 3 with the same uid', () => {
@@ -39,7 +41,7 @@ describe('provisioning files', () => {
     const ds = alt.datasources[0]
     expect(ds).toMatchObject({ uid: UID, type: 'influxdb' })
     expect(ds.jsonData).toMatchObject({ version: 'InfluxQL', httpHeaderName1: 'Authorization' })
-    expect(ds.secureJsonData.httpHeaderValue1).toBe('Token ${AEDGW_INFLUX_TOKEN}')
+    expect(ds.secureJsonData.httpHeaderValue1).toBe(`Token ${env('AEDGW_INFLUX_TOKEN')}`)
   })
 
   it('provision a file provider whose path is where the compose file mounts dashboards/grafana', () => {
