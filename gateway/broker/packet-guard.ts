@@ -87,8 +87,9 @@ export class PacketGuard extends Duplex {
         this.socket.uncork()
       })
     }
-    // the callback waits for the socket, so a cabinet that stops reading still pushes back
-    this.socket.write(chunk, cb)
+    // a cabinet that stops reading still pushes back: past the socket's buffer, wait for drain
+    if (this.socket.write(chunk)) cb()
+    else this.socket.once('drain', () => cb())
   }
 
   override _final(cb: (err?: Error | null) => void): void {
