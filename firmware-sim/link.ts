@@ -70,6 +70,11 @@ export class CabinetLink {
     if (this.client) this.client.options.password = secret
   }
 
+  /** Not cut off by a simulated drop or outage: queued messages will go out once reconnected. */
+  get reachable(): boolean {
+    return this.networkUp && !this.outage && !this.stopped
+  }
+
   start(): void {
     const o = this.opts
     const options: IClientOptions = {

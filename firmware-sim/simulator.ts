@@ -189,7 +189,7 @@ export class Simulator {
     this.timers.clear()
     for (const hook of this.stopHooks.splice(0)) await hook()
     const deadline = Date.now() + drainMs
-    while (Date.now() < deadline && this.cabinets.some((c) => c.link.connected && c.link.backlog > 0))
+    while (Date.now() < deadline && this.cabinets.some((c) => c.link.reachable && c.link.backlog > 0))
       await new Promise((r) => setTimeout(r, 50))
     await Promise.all(this.cabinets.map((c) => c.link.stop()))
   }
