@@ -131,8 +131,8 @@ describe('a simulated cabinet', () => {
 
   it('stamps messages with its own drifting clock, and a skewed clock hours off', () => {
     const skewed = new CabinetModel(indoorSpec, 9, START, { ...DEFAULT_PARAMS, clockSkewMs: 2 * HOUR })
-    const [hb] = heartbeats(skewed.advance(START + 2 * MINUTE))
-    expect(Date.parse(hb!.kind === 'heartbeat' ? (hb.payload.ts as string) : '') - hb!.at).toBeCloseTo(
+    const hb = heartbeats(skewed.advance(START + 2 * MINUTE))[0]!
+    expect(Date.parse(hb.kind === 'heartbeat' ? (hb.payload.ts as string) : '') - hb.at).toBeCloseTo(
       2 * HOUR,
       -2,
     )
@@ -151,7 +151,7 @@ describe('a simulated cabinet', () => {
       .filter((e) => e.type.startsWith('power'))
       .map((e) => e.type)
     expect(types.length).toBeGreaterThan(2)
-    types.forEach((t, i) => expect(t).toBe(i % 2 === 0 ? 'power_lost' : 'power_restored'))
+    for (const [i, t] of types.entries()) expect(t).toBe(i % 2 === 0 ? 'power_lost' : 'power_restored')
     expect(heartbeats(out).some((h) => h.kind === 'heartbeat' && h.payload.power === 'backup')).toBe(true)
   })
 })
