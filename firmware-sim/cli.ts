@@ -109,22 +109,22 @@ async function main(): Promise<number> {
       sim.startLive(durationS * 1000)
       const started = Date.now()
       await new Promise<void>((resolve) => {
-        wake = resolve
-        const t = setInterval(() => {
+        const bar = setInterval(() => {
           const s = sim.stats
+          const elapsed = Math.min(Date.now() - started, durationS * 1000)
           progress.update(
             'live',
-            Math.min(Date.now() - started, durationS * 1000),
+            elapsed,
             durationS * 1000,
             `published ${s.published} acked ${s.acked} errors ${s.errors}`,
           )
         }, 250)
-        setTimeout(resolve, durationS * 1000).unref()
+        const timer = setTimeout(() => wake(), durationS * 1000)
         wake = () => {
-          clearInterval(t)
+          clearInterval(bar)
+          clearTimeout(timer)
           resolve()
         }
-        setTimeout(() => wake(), durationS * 1000)
       })
       progress.done()
     }

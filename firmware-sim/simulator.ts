@@ -48,6 +48,9 @@ export class Simulator {
   private readonly stopHooks: Array<() => Promise<void> | void> = []
   /** Bytes of memory per connected cabinet, measured around connecting. */
   memoryPerCabinet = 0
+  private historyDays = 0
+  private backfilled = false
+  private connectedAtStop: number | null = null
 
   constructor(opts: SimulatorOptions) {
     this.opts = opts
@@ -78,6 +81,7 @@ export class Simulator {
     const mqtt = new URL(o.mqttUrl)
     const host = mqtt.hostname
     const port = Number(mqtt.port || 1883)
+    this.historyDays = historyDays
     const start = this.clock() - historyDays * DAY
     const rate = o.cabinetRate ?? { perSecond: 20, burst: 2000 }
     const memBefore = memoryInUse()
@@ -101,7 +105,7 @@ export class Simulator {
         reconnectMs: 1000 + derive(o.seed, id, 'reconnect').int(0, 4000),
         stats: this.stats,
         onCommand: (cmd) => {
-          if (cmd.type === 'set_interval' && cmd.interval_s) model.setInterval(cmd.interval_s)
+          if (cmd.type === 'set_interval' && cmd.interval_s) cabinet.model.setInterval(cmd.interval_s)
           if (cmd.type === 'reboot') link.reboot()
         },
         onRefused: () => {
@@ -114,7 +118,8 @@ export class Simulator {
           )
         },
       })
-      this.cabinets.push({ spec, model, link })
+      const cabinet: SimCabinet = { spec, model, link }
+      this.cabinets.push(cabinet)
     }
     await this.connectAll(onProgress)
     store.save()
@@ -144,6 +149,7 @@ export class Simulator {
 
   /** Publishes the history from the models' start to now (see backfill.ts). */
   backfill(intervalS: number, onProgress?: (acked: number, total: number) => void): Promise<BackfillResult> {
+    this.backfilled = true
     return backfill(this.cabinets, {
       clock: this.clock,
       stats: this.stats,
@@ -154,6 +160,9 @@ export class Simulator {
 
   /** Runs live: models follow the clock, the scenario does its part. */
   startLive(durationMs: number | null): void {
+    // without a backfill the models begin now: registering and connecting took real time that
+    // would otherwise come out as one burst of overdue heartbeats
+    if (!this.backfilled || this.historyDays === 0) this.restartModels(this.clock())
     this.runner = new FleetRunner(this.cabinets, this.clock)
     this.runner.start()
     const mqtt = new URL(this.opts.mqttUrl)
@@ -182,6 +191,13 @@ export class Simulator {
     this.scenario.start?.(ctx)
   }
 
+  private restartModels(at: number): void {
+    for (const [i, cab] of this.cabinets.entries()) {
+      const p = this.scenario.params(DEFAULT_PARAMS, i, derive(this.opts.seed, cab.model.id, 'scenario'))
+      cab.model = new CabinetModel(cab.spec, this.opts.seed, at, p)
+    }
+  }
+
   /** Stops the scenario and the models, waits (up to `drainMs`) for queued messages, closes links. */
   async stop(drainMs = 5_000): Promise<void> {
     this.runner?.stop()
@@ -191,6 +207,7 @@ export class Simulator {
     const deadline = Date.now() + drainMs
     while (Date.now() < deadline && this.cabinets.some((c) => c.link.reachable && c.link.backlog > 0))
       await new Promise((r) => setTimeout(r, 50))
+    this.connectedAtStop = this.connectedCount()
     await Promise.all(this.cabinets.map((c) => c.link.stop()))
   }
 
@@ -201,7 +218,7 @@ export class Simulator {
       published: s.published,
       acked: s.acked,
       errors: s.errors,
-      connected: this.connectedCount(),
+      connected: this.connectedAtStop ?? this.connectedCount(),
       buffered: s.buffered,
       dropped: s.dropped,
       chaos: s.chaos,
