@@ -7,6 +7,7 @@ import { ApiTokens } from './api/tokens.ts'
 import { Broker } from './broker/broker.ts'
 import { RetainedStatus } from './broker/retained.ts'
 import type { Config } from './config/schema.ts'
+import { Feeds } from './feeds/feeds.ts'
 import { Ingest, type Reading } from './ingest/ingest.ts'
 import { IngestPipeline } from './ingest/pipeline.ts'
 import { Metrics } from './lib/metrics.ts'
@@ -41,6 +42,7 @@ export class Gateway {
   broker!: Broker
   state!: LiveState
   alerting!: Alerting
+  feeds!: Feeds
   private api: FastifyInstance | null = null
   private selfMetrics: SelfMetrics | null = null
   private httpPort = 0
@@ -148,6 +150,18 @@ export class Gateway {
     this.broker.on('cabinet_connected', (id: string) => this.alerting.onConnection(id, true))
     this.broker.on('cabinet_disconnected', (id: string) => this.alerting.onConnection(id, false))
     for (const r of retained.all()) await this.broker.publish(r.topic, r.payload, { retain: true, qos: 0 })
+    this.feeds = new Feeds({
+      config,
+      db,
+      registry: this.registry,
+      hasher,
+      readinessOf: (id) => this.alerting.readiness(id),
+      outbox: this.outbox,
+      influx,
+      log,
+      clock,
+    })
+    this.feeds.start()
 
     this.api = await buildApi({
       config,
@@ -162,6 +176,7 @@ export class Gateway {
       state: this.state,
       influx,
       alerting: this.alerting,
+      healthmap: this.feeds.healthmap,
     })
     await this.api.listen({ port: config.http.port, host: config.http.bind })
     const addr = this.api.server.address()
@@ -175,6 +190,7 @@ export class Gateway {
     await this.api?.close()
     this.api = null
     await this.broker?.stop()
+    await this.feeds?.stop()
     // after the broker (no more readings), before the outbox (transitions are written through it)
     await this.alerting?.stop()
     await this.selfMetrics?.stop()

@@ -2,6 +2,7 @@ import type { Logger } from 'pino'
 import type { Alerting } from '../alerts/alerting.ts'
 import type { Broker } from '../broker/broker.ts'
 import type { Config } from '../config/schema.ts'
+import type { HealthMapFeed } from '../feeds/healthmap/feed.ts'
 import type { Metrics } from '../lib/metrics.ts'
 import type { Registry } from '../registry/registry.ts'
 import type { LiveState } from '../state/live-state.ts'
@@ -25,4 +26,6 @@ export interface ApiContext {
   influx: InfluxApi
   /** Rules, alerts, silences, readiness and the maintenance list. */
   alerting?: Alerting
+  /** The public health-map feed (GET /feeds/healthmap.geojson). */
+  healthmap?: HealthMapFeed
 }

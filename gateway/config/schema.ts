@@ -1,5 +1,6 @@
 import { z } from 'zod'
 import { alertsConfigSchema } from '../alerts/config.ts'
+import { feedsConfigSchema } from '../feeds/config.ts'
 
 const port = z.number().int().min(0).max(65535)
 const nullableString = z.string().min(1).nullable()
@@ -65,9 +66,7 @@ export const configSchema = z
     self_metrics: z.strictObject({ interval_s: z.number().int().min(0) }),
     api: z.strictObject({ admin_token: z.string().min(16, 'must be at least 16 characters').nullable() }),
     alerts: alertsConfigSchema,
-    feeds: z.strictObject({
-      bkkhdc: z.strictObject({ url: z.url().nullable(), token: nullableString }),
-    }),
+    feeds: feedsConfigSchema,
   })
   .strict()
   .superRefine((c, ctx) => {

@@ -1,0 +1,32 @@
+import { validate } from 'node-cron'
+import { z } from 'zod'
+
+const nullableString = z.string().min(1).nullable()
+const ms = z.number().int().min(1)
+
+/** `feeds:` in config/default.yaml: readiness history, health-map feed, BKKHDC dataset. */
+export const feedsConfigSchema = z.strictObject({
+  readiness_interval_ms: z.number().int().min(100),
+  healthmap: z.strictObject({
+    cache_max_age_s: z.number().int().min(0),
+    push_url: z.url().nullable(),
+    push_token: nullableString,
+    push_debounce_ms: z.number().int().min(100),
+    push_timeout_ms: z.number().int().min(100),
+  }),
+  bkkhdc: z.strictObject({
+    url: z.url().nullable(),
+    token: nullableString,
+    schedule: z
+      .string()
+      .refine((s) => s.trim().split(/\s+/).length === 5 && validate(s), 'not a 5-field cron expression')
+      .nullable(),
+    retry_base_ms: ms,
+    retry_max_ms: ms,
+    give_up_after_ms: z.number().int().min(0),
+    tick_ms: z.number().int().min(10),
+    timeout_ms: z.number().int().min(100),
+  }),
+})
+
+export type FeedsConfig = z.infer<typeof feedsConfigSchema>

@@ -1,0 +1,71 @@
+import type Database from 'better-sqlite3'
+import type { Logger } from 'pino'
+import type { Config } from '../config/schema.ts'
+import type { SecretHasher } from '../lib/secrets.ts'
+import type { Registry } from '../registry/registry.ts'
+import type { InfluxApi } from '../store/influx.ts'
+import { HealthMapFeed } from './healthmap/feed.ts'
+import { OpeningHoursEvaluator } from './healthmap/opening-hours.ts'
+import { HealthMapPush } from './healthmap/push.ts'
+import { ReadinessHistory, type ReadinessOf } from './readiness-history.ts'
+
+export interface FeedsDeps {
+  config: Readonly<Config>
+  db: Database.Database
+  registry: Registry
+  hasher: SecretHasher
+  readinessOf: ReadinessOf
+  outbox: { append(cabinet: string, line: string, recvMs: number): Promise<void> }
+  influx: InfluxApi
+  log: Logger
+  clock: () => number
+}
+
+/** The feeds stage: readiness history to InfluxDB, the public health-map feed and its push. */
+export class Feeds {
+  readonly history: ReadinessHistory
+  readonly healthmap: HealthMapFeed
+  private readonly push: HealthMapPush | null
+
+  constructor(deps: FeedsDeps) {
+    const { config, log, clock } = deps
+    const child = (module: string) => log.child({ module })
+    this.history = new ReadinessHistory({
+      db: deps.db,
+      registry: deps.registry,
+      readinessOf: deps.readinessOf,
+      outbox: deps.outbox,
+      clock,
+      log: child('readiness-history'),
+      intervalMs: config.feeds.readiness_interval_ms,
+    })
+    this.healthmap = new HealthMapFeed({
+      registry: deps.registry,
+      readinessOf: deps.readinessOf,
+      hasher: deps.hasher,
+      openingHours: new OpeningHoursEvaluator(),
+      clock,
+    })
+    const hm = config.feeds.healthmap
+    this.push = hm.push_url
+      ? new HealthMapPush({
+          snapshot: () => this.healthmap.snapshot(),
+          url: hm.push_url,
+          token: hm.push_token,
+          debounceMs: hm.push_debounce_ms,
+          timeoutMs: hm.push_timeout_ms,
+          log: child('healthmap-push'),
+        })
+      : null
+  }
+
+  start(): void {
+    this.history.start()
+    this.push?.start()
+  }
+
+  async stop(): Promise<void> {
+    await this.push?.stop()
+    await this.history.stop()
+  }
+}

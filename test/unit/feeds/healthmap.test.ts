@@ -1,0 +1,151 @@
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import type Database from 'better-sqlite3'
+import pino from 'pino'
+import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { bangkokWallDate } from '../../../gateway/feeds/bangkok-time.ts'
+import { HealthMapFeed } from '../../../gateway/feeds/healthmap/feed.ts'
+import { OpeningHoursEvaluator } from '../../../gateway/feeds/healthmap/opening-hours.ts'
+import { publicId } from '../../../gateway/feeds/healthmap/public-id.ts'
+import { publicStatus } from '../../../gateway/feeds/healthmap/status.ts'
+import { SecretHasher } from '../../../gateway/lib/secrets.ts'
+import { Registry } from '../../../gateway/registry/registry.ts'
+import type { Readiness } from '../../../gateway/state/readiness.ts'
+import { openStateDb } from '../../../gateway/store/database.ts'
+
+// Tuesday 10 March 2026, Bangkok time (UTC+7)
+const bkk = (h: number, m = 0) => Date.UTC(2026, 2, 10, h - 7, m)
+
+describe('public status', () => {
+  it('maps readiness to available, unavailable or unknown', () => {
+    expect(publicStatus('ready', null)).toBe('available')
+    expect(publicStatus('degraded', true)).toBe('available')
+    expect(publicStatus('not_ready', true)).toBe('unavailable')
+    expect(publicStatus('in_use', true)).toBe('unavailable')
+    expect(publicStatus('offline', true)).toBe('unknown')
+    expect(publicStatus('unknown', true)).toBe('unknown')
+  })
+
+  it('makes an available cabinet behind a closed door unavailable', () => {
+    expect(publicStatus('ready', false)).toBe('unavailable')
+    expect(publicStatus('offline', false)).toBe('unknown')
+  })
+})
+
+describe('opening hours in Bangkok time', () => {
+  const oh = new OpeningHoursEvaluator()
+
+  it('reads a Date whose local fields are Bangkok wall time', () => {
+    const d = bangkokWallDate(bkk(21, 5))
+    expect([d.getFullYear(), d.getMonth(), d.getDate(), d.getHours(), d.getMinutes()]).toEqual([
+      2026, 2, 10, 21, 5,
+    ])
+  })
+
+  it('is open at noon and closed at 21:00 for office hours', () => {
+    expect(oh.openAt('Mo-Fr 08:00-17:00', bkk(12))).toBe(true)
+    expect(oh.openAt('Mo-Fr 08:00-17:00', bkk(21))).toBe(false)
+    // Bangkok 06:00 Wednesday is still Tuesday 23:00 UTC: the Bangkok day counts
+    expect(oh.openAt('We 05:00-07:00', bkk(30))).toBe(true)
+  })
+
+  it('is always open for 24/7 and unknown without a (valid) value', () => {
+    expect(oh.openAt('24/7', bkk(3))).toBe(true)
+    expect(oh.openAt(undefined, bkk(3))).toBeNull()
+    expect(oh.openAt('not hours ###', bkk(3))).toBeNull()
+  })
+})
+
+describe('public id', () => {
+  it('is stable under one key, opaque, and differs under another key', () => {
+    const a = new SecretHasher(Buffer.alloc(32, 1))
+    const b = new SecretHasher(Buffer.alloc(32, 2))
+    const id = publicId(a, 'BKK-1047-0007')
+    expect(id).toMatch(/^aed-[a-z2-7]{16}$/)
+    expect(publicId(a, 'BKK-1047-0007')).toBe(id)
+    expect(publicId(a, 'BKK-1047-0008')).not.toBe(id)
+    expect(publicId(b, 'BKK-1047-0007')).not.toBe(id)
+    expect(id).not.toContain('1047')
+  })
+})
+
+describe('health-map feed', () => {
+  let dir: string
+  let db: Database.Database
+  let registry: Registry
+  let now = bkk(12, 7)
+  const readiness = new Map<string, Readiness>()
+  let feed: HealthMapFeed
+
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'aedgw-feed-'))
+    db = openStateDb(dir)
+    registry = new Registry({
+      db,
+      hasher: new SecretHasher(Buffer.alloc(32, 3)),
+      log: pino({ level: 'silent' }),
+      clock: () => now,
+    })
+    registry.start()
+    feed = new HealthMapFeed({
+      registry,
+      readinessOf: (id) => ({ readiness: readiness.get(id) ?? 'unknown', reasons: [] }),
+      hasher: new SecretHasher(Buffer.alloc(32, 4)),
+      openingHours: new OpeningHoursEvaluator(),
+      clock: () => now,
+    })
+    const base = { lat: 13.6683, lon: 100.6044, district_code: '1047' }
+    registry.register({
+      id: 'BKK-1047-0001',
+      name: 'Office',
+      opening_hours: 'Mo-Fr 08:00-17:00',
+      indoor: true,
+      ...base,
+    })
+    registry.register({ id: 'BKK-1047-0002', name: 'Pier', opening_hours: '24/7', ...base })
+    registry.register({ id: 'BKK-1047-0003', name: 'Gone', ...base })
+    registry.retire('BKK-1047-0003')
+    readiness.set('BKK-1047-0001', 'ready').set('BKK-1047-0002', 'ready')
+  })
+  afterEach(() => {
+    db.close()
+    rmSync(dir, { recursive: true, force: true })
+  })
+
+  const props = () => feed.snapshot().collection.features.map((f) => f.properties)
+  const byName = (name: string) => props().find((p) => p.name === name)!
+
+  it('leaves retired cabinets out and tags OpenStreetMap style', () => {
+    expect(
+      props()
+        .map((p) => p.name)
+        .sort(),
+    ).toEqual(['Office', 'Pier'])
+    expect(byName('Office')).toMatchObject({
+      emergency: 'defibrillator',
+      indoor: 'yes',
+      district_name: 'Bang Na',
+    })
+  })
+
+  it('rounds status_updated down to 15 minutes and keeps it while the status holds', () => {
+    expect(byName('Pier').status_updated).toBe(new Date(bkk(12, 0)).toISOString())
+    now = bkk(12, 40)
+    expect(byName('Pier').status_updated).toBe(new Date(bkk(12, 0)).toISOString())
+    readiness.set('BKK-1047-0002', 'in_use')
+    expect(byName('Pier')).toMatchObject({
+      status: 'unavailable',
+      status_updated: new Date(bkk(12, 30)).toISOString(),
+    })
+  })
+
+  it('changes its ETag only when the content changes', () => {
+    now = bkk(12, 7)
+    const a = feed.snapshot().etag
+    expect(feed.snapshot().etag).toBe(a)
+    now = bkk(21)
+    expect(byName('Office')).toMatchObject({ status: 'unavailable', open_now: false })
+    expect(feed.snapshot().etag).not.toBe(a)
+  })
+})
