@@ -125,6 +125,9 @@ describe('the registry API', () => {
     expect(metrics.json).toContain('aedgw_connected_cabinets')
     const doc = await gw.api('GET', '/docs/json', undefined, null)
     expect(doc.json.openapi).toMatch(/^3\./)
+    const ui = await fetch(`${gw.httpUrl}/docs`)
+    expect(ui.status).toBe(200)
+    expect(await ui.text()).toMatch(/swagger/i)
     expect(Object.keys(doc.json.paths)).toEqual(
       expect.arrayContaining(['/api/v1/cabinets', '/api/v1/cabinets/{id}', '/readyz']),
     )
