@@ -11,7 +11,11 @@ const [url, credFile, secondsArg, windowArg, source] = process.argv.slice(2)
 const creds = JSON.parse(readFileSync(credFile as string, 'utf8')) as Array<{ id: string; secret: string }>
 const seconds = Number(secondsArg)
 const window = Number(windowArg)
-const hist = hdr.build({ lowestDiscernibleValue: 1, highestTrackableValue: 60_000_000, numberOfSignificantValueDigits: 3 })
+const hist = hdr.build({
+  lowestDiscernibleValue: 1,
+  highestTrackableValue: 60_000_000,
+  numberOfSignificantValueDigits: 3,
+})
 
 let acked = 0
 let errors = 0
@@ -45,14 +49,17 @@ const clients = await Promise.all(
   creds.map(
     (cr) =>
       new Promise<MqttClient>((resolve, reject) => {
-        const c = mqtt.connect(url as string, {
-          clientId: cr.id,
-          username: cr.id,
-          password: cr.secret,
-          protocolVersion: 4,
-          reconnectPeriod: 0,
-          ...(source ? { localAddress: source } : {}),
-        } as mqtt.IClientOptions)
+        const c = mqtt.connect(
+          url as string,
+          {
+            clientId: cr.id,
+            username: cr.id,
+            password: cr.secret,
+            protocolVersion: 4,
+            reconnectPeriod: 0,
+            ...(source ? { localAddress: source } : {}),
+          } as mqtt.IClientOptions,
+        )
         c.once('connect', () => resolve(c))
         c.once('error', reject)
       }),
@@ -60,7 +67,7 @@ const clients = await Promise.all(
 )
 process.stdout.write(`${JSON.stringify({ ready: true })}\n`)
 const started = performance.now()
-clients.forEach((c, i) => drive(c, (creds[i] as { id: string }).id))
+for (const [i, c] of clients.entries()) drive(c, (creds[i] as { id: string }).id)
 await new Promise((r) => setTimeout(r, seconds * 1000))
 running = false
 const elapsed = (performance.now() - started) / 1000

@@ -54,7 +54,11 @@ async function waitHttp(url: string, timeoutMs = 30_000): Promise<void> {
 }
 
 /** Runs LOADERS load processes against url with the given credentials; sums their results. */
-async function runLoad(url: string, creds: Array<{ id: string; secret: string }>, dir: string): Promise<LoadResult> {
+async function runLoad(
+  url: string,
+  creds: Array<{ id: string; secret: string }>,
+  dir: string,
+): Promise<LoadResult> {
   const children: ChildProcess[] = []
   const its: AsyncIterableIterator<string>[] = []
   for (let i = 0; i < LOADERS; i++) {
@@ -65,7 +69,9 @@ async function runLoad(url: string, creds: Array<{ id: string; secret: string }>
     its.push(lines(child))
   }
   for (const it of its) await it.next() // ready
-  const results = await Promise.all(its.map(async (it) => JSON.parse((await it.next()).value as string) as LoadResult))
+  const results = await Promise.all(
+    its.map(async (it) => JSON.parse((await it.next()).value as string) as LoadResult),
+  )
   return {
     acked: results.reduce((n, r) => n + r.acked, 0),
     errors: results.reduce((n, r) => n + r.errors, 0),
@@ -95,7 +101,10 @@ async function baseline(dir: string): Promise<LoadResult> {
   const port = await freePort()
   const broker = spawnTs('bench/bare-broker.ts', [String(port)])
   await lines(broker).next()
-  const creds = Array.from({ length: CABINETS }, (_, i) => ({ id: `BENCH-${String(i).padStart(5, '0')}`, secret: 'x' }))
+  const creds = Array.from({ length: CABINETS }, (_, i) => ({
+    id: `BENCH-${String(i).padStart(5, '0')}`,
+    secret: 'x',
+  }))
   try {
     return await runLoad(`mqtt://127.0.0.1:${port}`, creds, dir)
   } finally {
@@ -155,8 +164,18 @@ try {
   const report = {
     date: new Date().toISOString(),
     machine: { cores: cpus().length, memory_gib: Math.round(totalmem() / 2 ** 30), node: process.version },
-    load: { cabinets: CABINETS, loaders: LOADERS, in_flight_per_cabinet: WINDOW, seconds: SECONDS, source: '127.0.0.1 (one address)' },
-    baseline_bare_aedes: { acked_per_s: Math.round(baseRate), p50_ms: base.p50_us / 1000, p99_ms: base.p99_us / 1000 },
+    load: {
+      cabinets: CABINETS,
+      loaders: LOADERS,
+      in_flight_per_cabinet: WINDOW,
+      seconds: SECONDS,
+      source: '127.0.0.1 (one address)',
+    },
+    baseline_bare_aedes: {
+      acked_per_s: Math.round(baseRate),
+      p50_ms: base.p50_us / 1000,
+      p99_ms: base.p99_us / 1000,
+    },
     gateway: {
       acked_per_s: Math.round(ackRate),
       stored_per_s: Math.round(storedRate),
