@@ -24,7 +24,7 @@ function parse() {
       interval: { type: 'string', default: '60' },
       'backfill-days': { type: 'string', default: '0' },
       'backfill-interval': { type: 'string', default: '900' },
-      'secrets-file': { type: 'string' },
+      'secrets-file': { type: 'string', default: '.data/cabinet-secrets.json' },
       'cabinet-rate': { type: 'string', default: '20' },
       'cabinet-burst': { type: 'string', default: '2000' },
       'source-addresses': { type: 'string' },
@@ -73,7 +73,7 @@ async function main(): Promise<number> {
       perSecond: num('cabinet-rate', v['cabinet-rate'], 1),
       burst: num('cabinet-burst', v['cabinet-burst'], 1),
     },
-    secretsFile: v['secrets-file'] ?? null,
+    secretsFile: v['secrets-file'] === 'none' ? null : v['secrets-file'],
     ...(v['source-addresses'] ? { sourceAddresses: num('source-addresses', v['source-addresses'], 1) } : {}),
     log,
   })

@@ -7,15 +7,24 @@ export interface AdminApi {
   token: string
 }
 
-/** Secrets the simulator was given, by cabinet id: kept so a second run need not rotate them. */
+/**
+ * Secrets the simulator was given, by gateway (API URL) and cabinet id: kept so a second run need
+ * not rotate them, shared by the demo and `npm run sim` so neither leaves the other's stale.
+ */
 export class SecretStore {
   private readonly file: string | null
-  private readonly secrets: Record<string, string>
+  private readonly scope: string
+  private readonly all: Record<string, Record<string, string>>
 
-  constructor(file: string | null) {
+  constructor(file: string | null, scope = 'default') {
     this.file = file
-    this.secrets =
-      file && existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as Record<string, string>) : {}
+    this.scope = scope
+    this.all = file && existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as typeof this.all) : {}
+  }
+
+  private get secrets(): Record<string, string> {
+    this.all[this.scope] ??= {}
+    return this.all[this.scope]!
   }
 
   get(id: string): string | undefined {
@@ -30,7 +39,7 @@ export class SecretStore {
     if (!this.file) return
     mkdirSync(dirname(this.file), { recursive: true })
     const tmp = `${this.file}.tmp`
-    writeFileSync(tmp, JSON.stringify(this.secrets), { mode: 0o600 })
+    writeFileSync(tmp, JSON.stringify(this.all), { mode: 0o600 })
     renameSync(tmp, this.file)
   }
 }

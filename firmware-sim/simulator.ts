@@ -76,7 +76,7 @@ export class Simulator {
     })
     for (const s of specs) s.intervalS = intervalS
     const api = { url: o.apiUrl, token: o.adminToken }
-    const store = new SecretStore(o.secretsFile ?? null)
+    const store = new SecretStore(o.secretsFile ?? null, o.apiUrl)
     const secrets = await registerFleet(api, specs, store, (d) => onProgress?.('register', d, specs.length))
     const mqtt = new URL(o.mqttUrl)
     const host = mqtt.hostname
@@ -113,7 +113,10 @@ export class Simulator {
           if (rotated) return
           rotated = true
           rotateSecret(api, id, store).then(
-            (s) => link.setSecret(s),
+            (s) => {
+              link.setSecret(s)
+              store.save()
+            },
             () => undefined,
           )
         },

@@ -115,6 +115,11 @@ async function main(): Promise<void> {
     stopAlerts()
     await sim?.stop(2_000).catch(() => undefined)
     if (gateway && gateway.child.exitCode === null) {
+      // Ctrl-C in a terminal reaches the whole process group: the gateway is already stopping, and
+      // a second signal would make it exit at once; signal it only if it is still up after a while
+      await Promise.race([gateway.exited, new Promise((r) => setTimeout(r, 3_000))])
+    }
+    if (gateway && gateway.child.exitCode === null && gateway.child.signalCode === null) {
       gateway.child.kill('SIGTERM')
       const killer = setTimeout(() => gateway?.child.kill('SIGKILL'), 15_000)
       await gateway.exited
@@ -150,7 +155,7 @@ async function main(): Promise<void> {
       adminToken: token,
       seed: Number(args.seed),
       scenario: args.scenario,
-      secretsFile: join(DATA, 'demo-secrets.json'),
+      secretsFile: join(DATA, 'cabinet-secrets.json'),
       log: (line) => say(line),
     })
     await sim.setup(days)
