@@ -146,6 +146,14 @@ export class AlertStore {
     return row ? (JSON.parse(row.data) as T) : null
   }
 
+  /** Values whose key starts with `prefix`. */
+  listKv<T>(prefix: string): T[] {
+    const rows = this.db
+      .prepare('SELECT data FROM alert_kv WHERE key >= ? AND key < ? ORDER BY key')
+      .all(prefix, `${prefix}\uffff`) as Array<{ data: string }>
+    return rows.map((r) => JSON.parse(r.data) as T)
+  }
+
   setKv(key: string, value: unknown): void {
     if (value === null) {
       this.db.prepare('DELETE FROM alert_kv WHERE key = ?').run(key)

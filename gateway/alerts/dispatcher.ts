@@ -36,7 +36,8 @@ export interface DispatcherDeps {
   log: Logger
 }
 
-const GROUPS_KEY = 'dispatcher:groups'
+// one row per group: a transition rewrites only the groups it touched
+const GROUP_PREFIX = 'dispatcher:group:'
 
 /**
  * Alertmanager's aggregation stages: route each transition to its receivers, group alerts by the
@@ -60,7 +61,7 @@ export class Dispatcher {
   }
 
   start(): void {
-    const saved = this.deps.store.getKv<Group[]>(GROUPS_KEY) ?? []
+    const saved = this.deps.store.listKv<Group>(GROUP_PREFIX)
     for (const g of saved) if (this.routes.has(g.route_id)) this.groups.set(g.key, g)
   }
 
@@ -68,7 +69,7 @@ export class Dispatcher {
   onTransition(a: Alert, t: Transition): void {
     if (t.kind === 'assign' || t.kind === 'escalate' || t.kind === 'acknowledge') return
     const now = this.deps.clock()
-    let changed = false
+    const touched = new Set<Group>()
     for (const route of matchRoutes(this.deps.root, a.labels)) {
       const labels = Object.fromEntries(route.group_by.map((k) => [k, a.labels[k] ?? '']))
       const key = `${route.id}|${route.receiver}|${JSON.stringify(labels)}`
@@ -93,16 +94,15 @@ export class Dispatcher {
         g.next_flush_ms = Math.max(now, (g.last_flush_ms ?? now) + route.group_interval_ms)
       }
       if (!g.alert_ids.includes(a.id)) g.alert_ids.push(a.id)
-      changed = true
+      touched.add(g)
       if (g.next_flush_ms !== null && g.next_flush_ms <= now) this.flush(g, route, now)
     }
-    if (changed) this.save()
+    for (const g of touched) this.save(g)
   }
 
   /** Flushes groups whose wait is over, and re-checks the others every group_interval. */
   tick(): void {
     const now = this.deps.clock()
-    let changed = false
     for (const g of [...this.groups.values()]) {
       const route = this.routes.get(g.route_id)
       if (!route) continue
@@ -111,9 +111,8 @@ export class Dispatcher {
         (g.next_flush_ms === null &&
           g.last_flush_ms !== null &&
           now - g.last_flush_ms >= Math.max(route.group_interval_ms, 1000))
-      if (due) changed = this.flush(g, route, now) || changed
+      if (due && this.flush(g, route, now)) this.save(g)
     }
-    if (changed) this.save()
   }
 
   /** Returns whether the group changed. */
@@ -168,8 +167,8 @@ export class Dispatcher {
     return JSON.stringify(g) !== before
   }
 
-  private save(): void {
-    this.deps.store.setKv(GROUPS_KEY, [...this.groups.values()])
+  private save(g: Group): void {
+    this.deps.store.setKv(`${GROUP_PREFIX}${g.key}`, this.groups.has(g.key) ? g : null)
   }
 }
 
