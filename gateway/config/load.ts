@@ -1,11 +1,21 @@
-import { readFileSync } from 'node:fs'
+import { existsSync, readFileSync } from 'node:fs'
 import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parse as parseYaml } from 'yaml'
 import { AedgwError } from '../lib/errors.ts'
 import { type Config, configSchema } from './schema.ts'
 
-const DEFAULT_FILE = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'config', 'default.yaml')
+/** config/default.yaml of the project: two levels up from the sources, three from dist/. */
+function defaultFile(): string {
+  let dir = dirname(fileURLToPath(import.meta.url))
+  for (let i = 0; i < 4; i++) {
+    const file = join(dir, 'config', 'default.yaml')
+    if (existsSync(file)) return file
+    dir = dirname(dir)
+  }
+  return join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'config', 'default.yaml')
+}
+const DEFAULT_FILE = defaultFile()
 
 type Plain = { [key: string]: unknown }
 
