@@ -1,0 +1,30 @@
+import type { Registry } from '../../registry/registry.ts'
+import type { InfluxApi } from '../../store/influx.ts'
+import { aggregate, type RegisteredCabinet } from './aggregate.ts'
+import { buildDataset, type Dataset } from './dataset.ts'
+import { periodOf } from './period.ts'
+import { readHistory } from './queries.ts'
+
+export interface BuilderDeps {
+  influx: Pick<InfluxApi, 'query'>
+  registry: Pick<Registry, 'list'>
+  clock: () => number
+}
+
+/** The registry as the dataset sees it: district and service dates only. */
+export function registeredCabinets(registry: Pick<Registry, 'list'>): RegisteredCabinet[] {
+  return registry.list().map((c) => ({
+    id: c.registration.id,
+    district: c.registration.district_code,
+    createdMs: Date.parse(c.createdAt),
+    retiredMs: c.retired ? Date.parse(c.updatedAt) : null,
+  }))
+}
+
+/** Builds one month's dataset from InfluxDB history and the registry. */
+export async function buildMonth(deps: BuilderDeps, month: string, id: string): Promise<Dataset> {
+  const period = periodOf(month)
+  const history = await readHistory(deps.influx, period)
+  const tables = aggregate(period, history, registeredCabinets(deps.registry))
+  return buildDataset(id, period, tables, deps.clock())
+}
