@@ -10,9 +10,12 @@ import { PacketGuard } from './packet-guard.ts'
 export const BAD_USERNAME_OR_PASSWORD = 4
 export const NOT_AUTHORIZED = 5
 
+/** Longest a refused CONNECT is held before its CONNACK while its key is in back-off. */
+export const MAX_TARPIT_MS = 5000
+
 export type AuthOutcome =
   | { ok: true; via: 'secret' | 'certificate' }
-  | { ok: false; code: 4 | 5; reason: string }
+  | { ok: false; code: 4 | 5; reason: string; delayMs: number; backoff: boolean }
 
 export interface AuthDeps {
   registry: Registry
@@ -52,13 +55,15 @@ export function decideConnect(
 ): AuthOutcome {
   const id = client.id
   const addr = remoteAddressOf(client)
+  // Back-off never locks out a cabinet that knows its secret (that would let anyone who knows
+  // an id keep it offline); it makes wrong guesses slow and quiet: while a key is in back-off,
+  // a failed attempt is refused only after `delayMs`, and not logged one by one.
   const wait = Math.max(deps.idBackoff.blockedFor(id), deps.addressBackoff.blockedFor(addr))
-  if (wait > 0)
-    return { ok: false, code: NOT_AUTHORIZED, reason: `login back-off (${Math.ceil(wait / 1000)} s left)` }
   const fail = (code: 4 | 5, reason: string): AuthOutcome => {
     deps.idBackoff.fail(id)
     deps.addressBackoff.fail(addr)
-    return { ok: false, code, reason }
+    if (wait > 0) return { ok: false, code, reason, delayMs: Math.min(wait, MAX_TARPIT_MS), backoff: true }
+    return { ok: false, code, reason, delayMs: 0, backoff: false }
   }
   if (!CABINET_ID_RE.test(id)) return fail(NOT_AUTHORIZED, 'client id is not a cabinet id')
   if (username !== undefined && username !== id)
@@ -83,5 +88,6 @@ export function decideConnect(
     via = 'secret'
   }
   deps.idBackoff.succeed(id)
+  deps.addressBackoff.succeed(addr)
   return { ok: true, via }
 }

@@ -190,13 +190,16 @@ export class Broker extends EventEmitter {
       cb(null, true)
       return
     }
-    this.deps.metrics.loginFailures.inc({ reason: outcome.reason.split(' (')[0] })
-    this.deps.log.warn(
-      { client: client.id, remote: remoteAddressOf(client), reason: outcome.reason },
-      'login refused',
-    )
+    this.deps.metrics.loginFailures.inc({ reason: outcome.backoff ? 'back-off' : outcome.reason })
+    if (!outcome.backoff) {
+      this.deps.log.warn(
+        { client: client.id, remote: remoteAddressOf(client), reason: outcome.reason },
+        'login refused',
+      )
+    }
     const err = Object.assign(new Error(outcome.reason), { returnCode: outcome.code }) as AuthenticateError
-    cb(err, null)
+    if (outcome.delayMs > 0) setTimeout(() => cb(err, null), outcome.delayMs)
+    else cb(err, null)
   }
 
   private authorizePublish(

@@ -70,14 +70,24 @@ describe('broker authentication', () => {
     expect(metrics.json).toMatch(/aedgw_login_failures_total\{reason="unknown or retired cabinet"\} [1-9]/)
   })
 
-  it('backs off a cabinet id after repeated failures, even for the right secret', async () => {
-    const g2 = await startTestGateway({ mqtt: { login_backoff: { max_failures: 3, base_ms: 60_000 } } })
+  it('slows wrong guesses after repeated failures but never locks out the right secret', async () => {
+    const g2 = await startTestGateway({
+      mqtt: { login_backoff: { max_failures: 3, base_ms: 400, max_ms: 400 } },
+    })
     try {
       const s = await g2.register('CAB-C-0003')
       for (let i = 0; i < 3; i++) {
         await expect(connectCabinet(g2.mqttUrl, 'CAB-C-0003', 'wrong')).rejects.toMatchObject({ code: 4 })
       }
-      await expect(connectCabinet(g2.mqttUrl, 'CAB-C-0003', s)).rejects.toMatchObject({ code: 5 })
+      // in back-off: a wrong guess is refused after a delay and counted as back-off
+      const refused = connectCabinet(g2.mqttUrl, 'CAB-C-0003', 'wrong', { connectTimeout: 10_000 })
+      // the cabinet itself, meanwhile, still gets in at once
+      const c = await connectCabinet(g2.mqttUrl, 'CAB-C-0003', s)
+      expect(c.connected).toBe(true)
+      c.end(true)
+      await expect(refused).rejects.toMatchObject({ code: 4 })
+      const metrics = (await g2.api('GET', '/metrics', undefined, null)).json as string
+      expect(metrics).toMatch(/aedgw_login_failures_total\{reason="back-off"\} 1/)
     } finally {
       await g2.stop()
     }
