@@ -6,6 +6,8 @@ import { type Role, roleAtLeast } from './tokens.ts'
 declare module 'fastify' {
   interface FastifyRequest {
     role?: Role
+    /** Name of the API token the request came with: who acted, in audit trails. */
+    tokenName?: string
   }
 }
 
@@ -15,9 +17,11 @@ export function requireRole(tokens: ApiTokens, need: Role) {
     const header = req.headers.authorization
     const match = typeof header === 'string' ? /^Bearer\s+(\S+)$/i.exec(header) : null
     if (!match) throw new AedgwError('AEDGW_ERR_UNAUTHENTICATED', 'send Authorization: Bearer <token>')
-    const role = tokens.roleOf(match[1] as string)
-    if (!role) throw new AedgwError('AEDGW_ERR_UNAUTHENTICATED', 'unknown token')
-    if (!roleAtLeast(role, need)) throw new AedgwError('AEDGW_ERR_FORBIDDEN', `this needs the ${need} role`)
-    req.role = role
+    const identity = tokens.identify(match[1] as string)
+    if (!identity) throw new AedgwError('AEDGW_ERR_UNAUTHENTICATED', 'unknown token')
+    if (!roleAtLeast(identity.role, need))
+      throw new AedgwError('AEDGW_ERR_FORBIDDEN', `this needs the ${need} role`)
+    req.role = identity.role
+    req.tokenName = identity.name
   }
 }

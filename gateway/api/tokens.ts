@@ -5,6 +5,11 @@ import type { SecretHasher } from '../lib/secrets.ts'
 export const ROLES = ['viewer', 'maintainer', 'admin'] as const
 export type Role = (typeof ROLES)[number]
 
+export interface TokenIdentity {
+  name: string
+  role: Role
+}
+
 export function roleAtLeast(have: Role, need: Role): boolean {
   return ROLES.indexOf(have) >= ROLES.indexOf(need)
 }
@@ -16,7 +21,7 @@ const TOKEN_SALT = Buffer.from('aedgw-api-token')
 export class ApiTokens {
   private readonly db: Database.Database
   private readonly hasher: SecretHasher
-  private readonly cache = new Map<string, Role | null>()
+  private readonly cache = new Map<string, TokenIdentity | null>()
 
   constructor(db: Database.Database, hasher: SecretHasher) {
     this.db = db
@@ -44,17 +49,22 @@ export class ApiTokens {
   }
 
   roleOf(token: string): Role | null {
+    return this.identify(token)?.role ?? null
+  }
+
+  /** The token's name and role; null for an unknown token. */
+  identify(token: string): TokenIdentity | null {
     if (token.length < 16 || token.length > 256) return null
     const hash = this.hasher.hash(token, TOKEN_SALT)
     const key = hash.toString('base64')
     const cached = this.cache.get(key)
     if (cached !== undefined) return cached
-    const row = this.db.prepare('SELECT role FROM api_tokens WHERE hash = ?').get(hash) as
-      | { role: Role }
+    const row = this.db.prepare('SELECT name, role FROM api_tokens WHERE hash = ?').get(hash) as
+      | TokenIdentity
       | undefined
-    const role = row?.role ?? null
+    const identity = row ? { name: row.name, role: row.role } : null
     if (this.cache.size > 10_000) this.cache.clear()
-    this.cache.set(key, role)
-    return role
+    this.cache.set(key, identity)
+    return identity
   }
 }

@@ -17,6 +17,13 @@ export const REDACT = [
   'config.api.admin_token',
   'config.alerts.webhook.secret',
   'config.feeds.bkkhdc.token',
+  'config.alerts.smtp.password',
+  'config.alerts.line.channel_access_token',
+  'config.alerts.receivers.*.webhook.secret',
+  '*.channel_access_token',
+  '*.*.password',
+  '*.*.secret',
+  '*.*.token',
 ]
 
 export function createLogger(level: string, destination?: pino.DestinationStream): Logger {

@@ -17,7 +17,8 @@ describe('alerts end to end', () => {
     const url = await webhook.start()
     gw = await startTestGateway({ alerts: { webhook: { url, secret: SECRET } } })
     viewer = (await gw.api('POST', '/api/v1/tokens', { name: 'noi', role: 'viewer' })).json.token
-    maintainer = (await gw.api('POST', '/api/v1/tokens', { name: 'somchai', role: 'maintainer' })).json.token
+    maintainer = (await gw.api('POST', '/api/v1/tokens', { name: 'team-north', role: 'maintainer' })).json
+      .token
   })
   afterAll(async () => {
     await gw.stop()
@@ -72,9 +73,12 @@ describe('alerts end to end', () => {
       { comment: 'team on the way', by: 'somchai' },
       maintainer,
     )
-    expect(ack.json).toMatchObject({ state: 'acknowledged', acknowledged_by: 'somchai (maintainer)' })
+    expect(ack.json).toMatchObject({
+      state: 'acknowledged',
+      acknowledged_by: 'somchai via team-north (maintainer)',
+    })
     const res = await gw.api('POST', `/api/v1/alerts/${id}/resolve`, { comment: 'false alarm' }, maintainer)
-    expect(res.json).toMatchObject({ state: 'resolved', resolved_by: 'maintainer' })
+    expect(res.json).toMatchObject({ state: 'resolved', resolved_by: 'team-north (maintainer)' })
     const again = await gw.api('POST', `/api/v1/alerts/${id}/resolve`, {}, maintainer)
     expect(again.status).toBe(409)
     const one = await gw.api('GET', `/api/v1/alerts/${id}`, undefined, viewer)

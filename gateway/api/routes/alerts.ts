@@ -81,9 +81,13 @@ const assignBody = z.strictObject({
   by: z.string().trim().min(1).max(120).optional(),
 })
 
-/** Who acted: the role the token holds, and the person it names in `by`, if any. */
+/**
+ * Who acted: the API token's name and role (which the client cannot choose), and the person it
+ * says acted through it in `by`, if any: "somchai via team-north (maintainer)".
+ */
 function actor(req: FastifyRequest, by: string | undefined): string {
-  return by ? `${by} (${req.role ?? 'unknown'})` : (req.role ?? 'unknown')
+  const token = `${req.tokenName ?? 'unknown'} (${req.role ?? 'unknown'})`
+  return by ? `${by} via ${token}` : token
 }
 
 export function alertRoutes(app: FastifyInstance, ctx: ApiContext, alerting: Alerting): void {
