@@ -117,6 +117,17 @@ export class Gateway {
       outbox: this.outbox,
       log: child('alerts'),
       clock,
+      storageStatus: () => {
+        const room = this.outbox.accepting()
+        const writer = this.writer.status()
+        return {
+          influxHealthy: writer.healthy,
+          influxError: writer.error,
+          outboxAccepting: room.ok,
+          outboxReason: room.ok ? null : room.reason,
+          outboxDepth: this.outbox.snapshot().depth,
+        }
+      },
     })
     this.alerting.start()
     const retained = new RetainedStatus(db)

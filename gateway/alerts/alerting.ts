@@ -24,6 +24,7 @@ import { buildReceivers } from './notifiers/build.ts'
 import type { Notifier } from './notifiers/notifier.ts'
 import { buildRoute } from './routing.ts'
 import { Silences } from './silences.ts'
+import { StorageHealth, type StorageStatus } from './storage-health.ts'
 import type { Alert } from './types.ts'
 
 export interface AlertingDeps {
@@ -37,6 +38,8 @@ export interface AlertingDeps {
   clock: () => number
   /** Replaces the notifiers built from config (tests). */
   receivers?: Map<string, Notifier[]>
+  /** The gateway's own storage (InfluxDB writer, outbox), for the storage_degraded alert. */
+  storageStatus?: () => StorageStatus
 }
 
 /**
@@ -55,6 +58,7 @@ export class Alerting {
   private readonly evaluator: Evaluator
   private readonly dispatcher: Dispatcher
   private readonly escalation: Escalation
+  private readonly storageHealth: StorageHealth | null
   private timer: NodeJS.Timeout | null = null
   private lastSweep = 0
 
@@ -114,6 +118,14 @@ export class Alerting {
       describe,
       clock,
     })
+    this.storageHealth = deps.storageStatus
+      ? new StorageHealth({
+          lifecycle: this.lifecycle,
+          status: deps.storageStatus,
+          graceMs: config.storage.grace_ms,
+          clock,
+        })
+      : null
     this.evaluator = new Evaluator({
       state: deps.state,
       lifecycle: this.lifecycle,
@@ -165,6 +177,7 @@ export class Alerting {
       if (now - this.lastSweep >= this.deps.config.sweep_interval_ms) {
         this.lastSweep = now
         this.evaluator.sweep()
+        this.storageHealth?.evaluate()
         this.lifecycle.prune()
       }
       this.dispatcher.tick()

@@ -106,6 +106,7 @@ export const alertsConfigSchema = z
       min_cabinets: z.number().int().min(1),
       offline_fraction: z.number().gt(0).max(1),
     }),
+    storage: z.strictObject({ grace_ms: ms }),
     forecast: z.strictObject({
       sample_interval_ms: ms,
       window_ms: ms,

@@ -61,6 +61,13 @@ const TEXT: Record<string, Text> = {
     en: ['Cabinet offline', 'Check power and network at the cabinet.'],
     th: ['ตู้ AED ขาดการเชื่อมต่อ', 'ตรวจสอบไฟฟ้าและเครือข่ายที่ตู้'],
   },
+  storage_degraded: {
+    en: [
+      'Gateway storage degraded',
+      'InfluxDB is not taking writes or the outbox is full: check InfluxDB and the disk; readings are kept until it recovers.',
+    ],
+    th: ['ระบบจัดเก็บข้อมูลของเกตเวย์ขัดข้อง', 'ตรวจสอบ InfluxDB และพื้นที่ดิสก์ ข้อมูลถูกเก็บไว้จนกว่าระบบจะกลับมา'],
+  },
   district_outage: {
     en: [
       'District-wide cabinet outage',

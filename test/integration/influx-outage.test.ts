@@ -13,6 +13,7 @@ describe('InfluxDB down while cabinets publish', () => {
     let influxd = await startInfluxd(dir)
     const gw = await startTestGateway({
       influx: { url: influxd.url, retry_base_ms: 50, retry_max_ms: 400 },
+      alerts: { tick_ms: 50, sweep_interval_ms: 100, storage: { grace_ms: 300 } },
     })
     try {
       const secret = await gw.register('OUT-0001')
@@ -37,6 +38,14 @@ describe('InfluxDB down while cabinets publish', () => {
       const metrics = (await gw.api('GET', '/metrics', undefined, null)).json as string
       expect(metrics).toMatch(/aedgw_influx_write_failures_total\{kind="network"\} [1-9]/)
 
+      // city operations hear of it: one storage alert for the gateway, not one per cabinet
+      const alert = await eventually(async () => {
+        const r = await gw.api('GET', '/api/v1/alerts?state=open&type=storage_degraded')
+        return r.json.items?.length === 1 ? r.json.items[0] : undefined
+      })
+      expect(alert).toMatchObject({ cabinet_id: 'gateway', severity: 'major', state: 'active' })
+      expect(alert.summary).toMatch(/InfluxDB is not taking writes/)
+
       influxd = await startInfluxd(dir, influxd.port)
       const stored = await eventually(async () => {
         const s = await storedSeqs((q) => influxRows(gw.db, q, influxd.url), 'OUT-0001')
@@ -48,6 +57,11 @@ describe('InfluxDB down while cabinets publish', () => {
         return r.json.checks.influxdb.ok && r.json.outbox.depth === 0 ? r : undefined
       })
       expect(after.status).toBe(200)
+      const resolved = await eventually(async () => {
+        const r = await gw.api('GET', `/api/v1/alerts/${alert.id}`)
+        return r.json.state === 'resolved' ? r.json : undefined
+      })
+      expect(resolved.resolved_by).toBeTruthy()
     } finally {
       await gw.stop()
       await influxd.stop()
