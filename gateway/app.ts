@@ -188,6 +188,7 @@ export class Gateway {
       influx,
       alerting: this.alerting,
       healthmap: this.feeds.healthmap,
+      exports: { bkkhdc: this.feeds.bkkhdc, store: this.feeds.exportStore },
     })
     await this.api.listen({ port: config.http.port, host: config.http.bind })
     const addr = this.api.server.address()

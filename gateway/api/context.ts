@@ -2,6 +2,8 @@ import type { Logger } from 'pino'
 import type { Alerting } from '../alerts/alerting.ts'
 import type { Broker } from '../broker/broker.ts'
 import type { Config } from '../config/schema.ts'
+import type { ExportStore } from '../feeds/bkkhdc/export-store.ts'
+import type { BkkhdcExports } from '../feeds/bkkhdc/exports.ts'
 import type { HealthMapFeed } from '../feeds/healthmap/feed.ts'
 import type { Metrics } from '../lib/metrics.ts'
 import type { Registry } from '../registry/registry.ts'
@@ -28,4 +30,6 @@ export interface ApiContext {
   alerting?: Alerting
   /** The public health-map feed (GET /feeds/healthmap.geojson). */
   healthmap?: HealthMapFeed
+  /** The monthly BKKHDC dataset: builds, deliveries, audit log. */
+  exports?: { bkkhdc: BkkhdcExports; store: ExportStore }
 }

@@ -6,6 +6,7 @@ import { installErrorHandling } from './errors.ts'
 import { adminRoutes } from './routes/admin.ts'
 import { alertRoutes } from './routes/alerts.ts'
 import { cabinetRoutes } from './routes/cabinets.ts'
+import { exportRoutes } from './routes/exports.ts'
 import { feedRoutes } from './routes/feeds.ts'
 import { healthRoutes, metricsRoutes } from './routes/health.ts'
 import { maintenanceRoutes } from './routes/maintenance.ts'
@@ -46,5 +47,6 @@ export async function buildApi(ctx: ApiContext): Promise<FastifyInstance> {
   if (ctx.alerting) silenceRoutes(app, ctx, ctx.alerting)
   if (ctx.alerting) maintenanceRoutes(app, ctx, ctx.alerting)
   if (ctx.healthmap) feedRoutes(app, ctx, ctx.healthmap)
+  if (ctx.exports) exportRoutes(app, ctx, ctx.exports)
   return app
 }

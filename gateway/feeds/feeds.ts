@@ -4,6 +4,8 @@ import type { Config } from '../config/schema.ts'
 import type { SecretHasher } from '../lib/secrets.ts'
 import type { Registry } from '../registry/registry.ts'
 import type { InfluxApi } from '../store/influx.ts'
+import { ExportStore } from './bkkhdc/export-store.ts'
+import { BkkhdcExports } from './bkkhdc/exports.ts'
 import { HealthMapFeed } from './healthmap/feed.ts'
 import { OpeningHoursEvaluator } from './healthmap/opening-hours.ts'
 import { HealthMapPush } from './healthmap/push.ts'
@@ -21,10 +23,15 @@ export interface FeedsDeps {
   clock: () => number
 }
 
-/** The feeds stage: readiness history to InfluxDB, the public health-map feed and its push. */
+/**
+ * The feeds stage: readiness history to InfluxDB, the public health-map feed and its push, the
+ * monthly BKKHDC dataset and its delivery.
+ */
 export class Feeds {
   readonly history: ReadinessHistory
   readonly healthmap: HealthMapFeed
+  readonly exportStore: ExportStore
+  readonly bkkhdc: BkkhdcExports
   private readonly push: HealthMapPush | null
 
   constructor(deps: FeedsDeps) {
@@ -57,14 +64,25 @@ export class Feeds {
           log: child('healthmap-push'),
         })
       : null
+    this.exportStore = new ExportStore(deps.db)
+    this.bkkhdc = new BkkhdcExports({
+      config: config.feeds.bkkhdc,
+      store: this.exportStore,
+      influx: deps.influx,
+      registry: deps.registry,
+      clock,
+      log: child('bkkhdc'),
+    })
   }
 
   start(): void {
     this.history.start()
     this.push?.start()
+    this.bkkhdc.start()
   }
 
   async stop(): Promise<void> {
+    await this.bkkhdc.stop()
     await this.push?.stop()
     await this.history.stop()
   }

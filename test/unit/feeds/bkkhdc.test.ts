@@ -1,6 +1,10 @@
+import pino from 'pino'
 import { describe, expect, it } from 'vitest'
+import { loadConfig } from '../../../gateway/config/load.ts'
 import { causeOf } from '../../../gateway/feeds/bkkhdc/causes.ts'
+import { BkkhdcExports } from '../../../gateway/feeds/bkkhdc/exports.ts'
 import { periodOf, previousMonth } from '../../../gateway/feeds/bkkhdc/period.ts'
+import { nextRun } from '../../../gateway/feeds/bkkhdc/schedule.ts'
 import { SUPPRESSED, suppressCount, suppressMeasure } from '../../../gateway/feeds/bkkhdc/suppress.ts'
 
 describe('small-count suppression', () => {
@@ -54,5 +58,36 @@ describe('causes of unavailability', () => {
     expect(causeOf('offline', 'offline')).toBe('offline')
     expect(causeOf('unknown', '')).toBe('offline')
     expect(causeOf('not_ready', 'temperature')).toBe('other')
+  })
+})
+
+describe('schedule', () => {
+  const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString())
+
+  it('runs next on the 20th at 02:00 Bangkok time (19:00 UTC the day before)', () => {
+    expect(iso(nextRun('0 2 20 * *', Date.UTC(2026, 10, 26, 6)))).toBe('2026-12-19T19:00:00.000Z')
+    // 20 January 01:59 in Bangkok: the same morning
+    expect(iso(nextRun('0 2 20 * *', Date.UTC(2026, 0, 19, 18, 59)))).toBe('2026-01-19T19:00:00.000Z')
+    // exactly at 02:00 the next run is a month later
+    expect(iso(nextRun('0 2 20 * *', Date.UTC(2026, 0, 19, 19, 0)))).toBe('2026-02-19T19:00:00.000Z')
+  })
+
+  it('is what GET /api/v1/exports/bkkhdc reports, from the injected clock', () => {
+    const config = loadConfig({}, {}).feeds.bkkhdc
+    const exports = new BkkhdcExports({
+      config,
+      store: null as never,
+      influx: { query: async () => [] },
+      registry: { list: () => [] },
+      clock: () => Date.UTC(2026, 4, 20, 12),
+      log: pino({ level: 'silent' }),
+    })
+    expect(iso(exports.nextRunMs())).toBe('2026-06-19T19:00:00.000Z')
+  })
+
+  it('understands lists, ranges, steps and day-of-week', () => {
+    // Mondays at 08:30 Bangkok: 30 November 2026 is a Monday
+    expect(iso(nextRun('30 8 * * 1', Date.UTC(2026, 10, 26)))).toBe('2026-11-30T01:30:00.000Z')
+    expect(iso(nextRun('*/15 9-10 1,15 * *', Date.UTC(2026, 10, 26)))).toBe('2026-12-01T02:00:00.000Z')
   })
 })

@@ -1,0 +1,72 @@
+import { resolve } from 'node:path'
+import { loadConfig } from '../../config/load.ts'
+import { createLogger } from '../../lib/logger.ts'
+import { SecretHasher } from '../../lib/secrets.ts'
+import { Registry } from '../../registry/registry.ts'
+import { openStateDb } from '../../store/database.ts'
+import { InfluxApi } from '../../store/influx.ts'
+import { buildMonth } from './builder.ts'
+import { writeDataset } from './dataset.ts'
+import { ExportStore } from './export-store.ts'
+import { periodOf } from './period.ts'
+
+const USAGE = 'usage: npm run bkkhdc -- build YYYY-MM --out DIR   (writes the files; sends nothing)'
+
+/**
+ * Writes one month's BKKHDC files (CSV + manifest.json) to a folder without delivering them, from
+ * the same config and data dir as the gateway (safe while it runs: state.db is in WAL mode).
+ */
+async function main(argv: string[]): Promise<number> {
+  const [cmd, month] = argv
+  const outAt = argv.indexOf('--out')
+  const out = outAt >= 0 ? argv[outAt + 1] : undefined
+  if (cmd !== 'build' || !month || !out) {
+    process.stderr.write(`${USAGE}\n`)
+    return 2
+  }
+  periodOf(month)
+  const config = loadConfig(process.env)
+  const log = createLogger(config.log_level).child({ module: 'bkkhdc-cli' })
+  const db = openStateDb(config.data_dir)
+  try {
+    const registry = new Registry({
+      db,
+      hasher: SecretHasher.fromDataDir(config.data_dir),
+      log,
+      clock: Date.now,
+    })
+    registry.start()
+    const store = new ExportStore(db)
+    store.init()
+    const id = `bkkhdc-aed-${month}-local`
+    const ds = await buildMonth(
+      { influx: new InfluxApi(config.influx), registry, clock: Date.now },
+      month,
+      id,
+    )
+    const files = writeDataset(resolve(out), ds)
+    const rows = Object.fromEntries(ds.manifest.files.map((f) => [f.name, f.rows]))
+    store.audit({
+      at_ms: Date.now(),
+      dataset_id: id,
+      month,
+      action: 'built_to_folder',
+      detail: { out: resolve(out), rows },
+    })
+    for (const f of files) process.stdout.write(`${f}\n`)
+    return 0
+  } finally {
+    db.close()
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (err: unknown) => {
+    const code = (err as { code?: string }).code
+    process.stderr.write(
+      `${code?.startsWith('AEDGW_ERR_') ? `${code}: ` : ''}${(err as Error).message ?? String(err)}\n`,
+    )
+    process.exit(1)
+  },
+)
