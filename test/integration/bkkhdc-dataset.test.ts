@@ -30,7 +30,7 @@ const beat = (cab: string, t: number, pad: string, battery = '2026-02-20') =>
 const event = (cab: string, type: string, t: number, district = '1047') =>
   `event,cabinet=${cab},district=${district},type=${type} seq=1i ${t}`
 const alert = (cab: string, type: string, transition: string, t: number) =>
-  `alert,cabinet=${cab},district=1047,severity=major,state=active,type=${type} alert_id="x",transition="${transition}" ${t}`
+  `alert,cabinet=${cab},district=1047,severity=major,state=active,type=${type} id="x",kind="${transition}",started_ms=${t}i ${t}`
 
 const FIXTURE = [
   // before the month: everyone in Bang Na ready; F (1001) and G never reported readiness

@@ -46,7 +46,7 @@ export async function readHistory(influx: Pick<InfluxApi, 'query'>, p: Period): 
     influx.query(
       `SELECT count("seq") FROM "event" WHERE "type" = 'aed_removed' AND ${range} GROUP BY "district"`,
     ),
-    influx.query(`SELECT "transition", "kind" FROM "alert" WHERE ${range} GROUP BY "district", "type"`),
+    influx.query(`SELECT "kind" FROM "alert" WHERE ${range} GROUP BY "district", "type"`),
     influx.query(
       `SELECT last("pad_expiry") AS "pad", last("battery_expiry") AS "battery" FROM "heartbeat" WHERE ${range} GROUP BY "cabinet", "district"`,
     ),
@@ -95,7 +95,7 @@ export async function readHistory(influx: Pick<InfluxApi, 'query'>, p: Period): 
   }
   for (const r of rows(uses[0] ?? [])) h.aedUses.set(String(r.district), Number(r.count))
   for (const r of rows(alerts[0] ?? [])) {
-    const kind = str(r.transition) ?? str(r.kind)
+    const kind = str(r.kind)
     if (kind !== 'open' && kind !== 'reopen') continue
     const byType = h.alerts.get(String(r.district)) ?? new Map<string, number>()
     byType.set(String(r.type), (byType.get(String(r.type)) ?? 0) + 1)

@@ -38,7 +38,7 @@ describe('alert lifecycle', () => {
     h.feed(hbReading('C-001', h.clock.now, { temp_c: 47 }))
     expect(h.lines).toHaveLength(1)
     expect(h.lines[0]).toMatch(
-      /^alert,cabinet=C-001,district=1001,severity=warning,state=active,type=temperature alert_id="al_[a-z0-9]+",by="system",open=T,severity_level=2i,transition="open" \d+$/,
+      /^alert,cabinet=C-001,district=1001,severity=warning,state=active,type=temperature by="system",id="al_[a-z0-9]+",kind="open",open=T,severity_level=2i,started_ms=\d+i \d+$/,
     )
   })
 
