@@ -40,6 +40,7 @@ export const configSchema = z
       password: nullableString,
       create_db: z.boolean(),
       batch_lines: z.number().int().min(1).max(100000),
+      concurrency: z.number().int().min(1).max(16),
       flush_interval_ms: z.number().int().min(1),
       timeout_ms: z.number().int().min(100),
       retry_base_ms: z.number().int().min(1),

@@ -10,7 +10,11 @@ export function openStateDb(dataDir: string): Database.Database {
   mkdirSync(dataDir, { recursive: true })
   const db = new Database(join(dataDir, 'state.db'))
   db.pragma('journal_mode = WAL')
-  db.pragma('synchronous = FULL')
+  // WAL + NORMAL: every commit survives a crash of the process; only a power cut can lose the
+  // last commits (https://www.sqlite.org/pragma.html#pragma_synchronous). This database is
+  // written on the main thread (alert transitions, deliveries), where an fsync per commit would
+  // stall MQTT; the PUBACK promise lives in outbox.db, which fsyncs every group commit.
+  db.pragma('synchronous = NORMAL')
   db.pragma('foreign_keys = ON')
   db.exec(`
     CREATE TABLE IF NOT EXISTS cabinets (

@@ -33,6 +33,7 @@ export class Writer {
   private healthy = false
   private lastError: string | null = null
   private dbReady = false
+  private readonly inflight = new Set<Promise<void>>()
   oldestPendingMs: number | null = null
 
   constructor(deps: WriterDeps) {
@@ -72,11 +73,17 @@ export class Writer {
           continue
         }
       }
+      // at most `concurrency` batches in flight: InfluxDB parses one while the next is sent
+      if (this.inflight.size >= config.concurrency) {
+        await Promise.race(this.inflight)
+        continue
+      }
       const rows = await outbox.read(this.cursor, config.batch_lines)
       const first = rows[0]
-      this.oldestPendingMs = first ? first.recv_ms : null
+      if (this.inflight.size === 0) this.oldestPendingMs = first ? first.recv_ms : null
       if (!first) {
-        await this.sleep(config.flush_interval_ms * 4)
+        if (this.inflight.size > 0) await Promise.race(this.inflight)
+        else await this.sleep(config.flush_interval_ms * 4)
         continue
       }
       // a partial batch waits until its oldest line is flush_interval old, to write in bulk
@@ -85,9 +92,21 @@ export class Writer {
         await this.sleep(config.flush_interval_ms - age, false)
         continue
       }
-      const done = await this.writeRows(rows)
-      if (done) this.cursor = (rows[rows.length - 1] as OutboxRow).id
+      // rows up to the cursor are in flight; a batch that is not done when the writer stops stays
+      // in the outbox and is read again on the next start
+      this.cursor = (rows[rows.length - 1] as OutboxRow).id
+      const write: Promise<void> = this.writeRows(rows).then(
+        () => {
+          this.inflight.delete(write)
+        },
+        (err: unknown) => {
+          this.inflight.delete(write)
+          this.deps.log.error({ err }, 'batch write failed unexpectedly')
+        },
+      )
+      this.inflight.add(write)
     }
+    await Promise.all(this.inflight)
   }
 
   /** Writes rows (splitting on 4xx); true once every row is written or quarantined. */
