@@ -1,3 +1,5 @@
+import type { CabinetDescription } from '../messages.ts'
+
 /** One alert as notifiers receive it: the API view plus where the cabinet is and what to say. */
 export interface NotifiedAlert {
   id: string
@@ -14,18 +16,7 @@ export interface NotifiedAlert {
   facts: Record<string, string | number | boolean | null>
   started_at: string
   resolved_at: string | null
-  cabinet: {
-    name: string | null
-    name_th: string | null
-    address: string | null
-    address_th: string | null
-    district_code: string | null
-    district_name: string | null
-    district_name_th: string | null
-    lat: number | null
-    lon: number | null
-    map_url: string | null
-  }
+  cabinet: CabinetDescription & { map_url: string | null }
   message: {
     en: { title: string; body: string; action: string }
     th: { title: string; body: string; action: string }
