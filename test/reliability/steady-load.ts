@@ -17,10 +17,8 @@ export class SteadyLoad {
   constructor(
     private readonly clients: Map<string, MqttClient>,
     private readonly everyMs: number,
-    private readonly firstSeq = 0,
   ) {
     for (const id of clients.keys()) this.acked.set(id, new Set())
-    this.seq = firstSeq
   }
 
   start(): void {
