@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect } from 'vitest'
 import { registrationFor } from '../helpers/gateway.ts'
-import { influxRows } from '../helpers/influx.ts'
+import { eventually, influxRows } from '../helpers/influx.ts'
 import { type Arena, attack, startArena } from './arena.ts'
 import { record, render } from './report.ts'
 
@@ -27,8 +27,15 @@ describe('attacks over HTTP', () => {
     return r
   }
   const cabinetCount = async () => (await call('GET', '/api/v1/cabinets?include_retired=true')).json.count
-  const heartbeatsStored = async () =>
-    (await influxRows(arena.gw.db, `SELECT seq FROM heartbeat WHERE cabinet = '${arena.goodId}'`)).length
+  /** Waits until every heartbeat the good cabinet had acknowledged is stored, and counts them. */
+  const heartbeatsStored = () =>
+    eventually(async () => {
+      const rows = await influxRows(
+        arena.gw.db,
+        `SELECT seq FROM heartbeat WHERE cabinet = '${arena.goodId}'`,
+      )
+      return rows.length === arena.acked.length ? rows.length : undefined
+    })
 
   beforeAll(async () => {
     arena = await startArena('GOOD-HTTP-01')

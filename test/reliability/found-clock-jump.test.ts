@@ -39,7 +39,7 @@ describe('FOUND: a clock that jumps backward', () => {
       }, 20_000).catch(async () => (await influxRows(gw.db, `SELECT seq FROM heartbeat`)).length)
       const depth = (await gw.api('GET', '/readyz', undefined, null)).json.outbox.depth
       record('bugs found', 'writer after a one-hour backward clock step', {
-        acked: 2,
+        acked_before_step: 2,
         stored_within_20_s: stored,
         outbox_depth: depth,
       })
