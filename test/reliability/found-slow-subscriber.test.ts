@@ -14,9 +14,9 @@ function within<T>(p: Promise<T>, ms: number, fallback: T): Promise<T> {
  * for every other cabinet once ~20 MB of commands are queued for it, and when its socket finally
  * closes the broker overflows the stack draining its backlog (an uncaught RangeError: the
  * gateway process dies). Cause: aedes delivers through mqemitter with a fixed concurrency (100);
- * each delivery to the stuck client waits for its socket's write callback (PacketGuard._write
- * passes the callback to socket.write so a slow reader pushes back), so 100 stuck deliveries
- * block every later publish; mqemitter then releases its queue recursively.
+ * once the stuck client's socket buffer is full, each delivery to it waits for 'drain'
+ * (PacketGuard._write, so a slow reader pushes back), so 100 stuck deliveries block every later
+ * publish; when the socket closes, mqemitter releases its queue recursively.
  */
 describe('FOUND: a subscriber that stops reading, under a large command flood', () => {
   const uncaught: Error[] = []
