@@ -1,9 +1,11 @@
 import { type ChildProcess, spawn } from 'node:child_process'
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { createServer as createHttpServer } from 'node:http'
 import { cpus, tmpdir, totalmem } from 'node:os'
 import { join } from 'node:path'
 import { createInterface } from 'node:readline'
 import { fileURLToPath } from 'node:url'
+import mqtt from 'mqtt'
 import { freePort, startInfluxd } from '../scripts/influxd.ts'
 
 /**
@@ -18,6 +20,7 @@ const LOADERS = Number(process.env.BENCH_LOADERS ?? 2)
 const WINDOW = Number(process.env.BENCH_WINDOW ?? 8)
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 15)
 const ADMIN = 'bench-admin-token-0123456789'
+const PROBES = Number(process.env.BENCH_PROBES ?? 100)
 
 interface LoadResult {
   acked: number
@@ -58,13 +61,14 @@ async function runLoad(
   url: string,
   creds: Array<{ id: string; secret: string }>,
   dir: string,
+  mode = String(WINDOW),
 ): Promise<LoadResult> {
   const children: ChildProcess[] = []
   const its: AsyncIterableIterator<string>[] = []
   for (let i = 0; i < LOADERS; i++) {
     const file = join(dir, `creds-${i}.json`)
     writeFileSync(file, JSON.stringify(creds.filter((_, k) => k % LOADERS === i)))
-    const child = spawnTs('bench/load-worker.ts', [url, file, String(SECONDS), String(WINDOW), ''])
+    const child = spawnTs('bench/load-worker.ts', [url, file, String(SECONDS), mode, ''])
     children.push(child)
     its.push(lines(child))
   }
@@ -112,8 +116,107 @@ async function baseline(dir: string): Promise<LoadResult> {
   }
 }
 
+/** A local webhook receiver: records when each cabinet's first aed_in_use notification arrives. */
+async function webhookReceiver(): Promise<{ url: string; arrivals: Map<string, number>; close(): void }> {
+  const arrivals = new Map<string, number>()
+  const server = createHttpServer((req, res) => {
+    let body = ''
+    req.on('data', (d: Buffer) => {
+      body += d.toString()
+    })
+    req.on('end', () => {
+      const at = performance.now()
+      try {
+        const n = JSON.parse(body) as { alerts?: Array<{ cabinet_id: string; type: string; status: string }> }
+        for (const a of n.alerts ?? []) {
+          if (a.type === 'aed_in_use' && a.status === 'firing' && !arrivals.has(a.cabinet_id))
+            arrivals.set(a.cabinet_id, at)
+        }
+      } catch {
+        // not a notification
+      }
+      res.statusCode = 204
+      res.end()
+    })
+  })
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()))
+  const port = (server.address() as { port: number }).port
+  return { url: `http://127.0.0.1:${port}/hook`, arrivals, close: () => server.close() }
+}
+
+/**
+ * Door opened and AED removed → webhook delivered, while the gateway carries `rate` heartbeats a
+ * second: one probe cabinet per measurement, every 100 ms.
+ */
+async function doorToWebhook(
+  mqttUrl: string,
+  probes: Array<{ id: string; secret: string }>,
+  hook: Awaited<ReturnType<typeof webhookReceiver>>,
+) {
+  const clients = await Promise.all(
+    probes.map((p) =>
+      mqtt.connectAsync(mqttUrl, {
+        clientId: p.id,
+        username: p.id,
+        password: p.secret,
+        protocolVersion: 4,
+        reconnectPeriod: 0,
+      }),
+    ),
+  )
+  const ts = Date.now()
+  await Promise.all(
+    clients.map((c, i) =>
+      c.publishAsync(
+        `aed/v1/${probes[i]?.id}/heartbeat`,
+        JSON.stringify({
+          ts,
+          seq: 0,
+          battery_pct: 90,
+          pad_expiry: '2027-05-01',
+          door: 'closed',
+          aed_present: true,
+        }),
+        { qos: 1 },
+      ),
+    ),
+  )
+  const sent = new Map<string, number>()
+  for (const [i, c] of clients.entries()) {
+    const id = (probes[i] as { id: string }).id
+    sent.set(id, performance.now())
+    c.publish(`aed/v1/${id}/event`, JSON.stringify({ ts: Date.now(), seq: 1, type: 'aed_removed' }), {
+      qos: 1,
+    })
+    await new Promise((r) => setTimeout(r, 100))
+  }
+  const deadline = performance.now() + 10_000
+  while (hook.arrivals.size < probes.length && performance.now() < deadline)
+    await new Promise((r) => setTimeout(r, 50))
+  await Promise.all(clients.map((c) => c.endAsync(true)))
+  const latencies = [...sent].flatMap(([id, t0]) => {
+    const at = hook.arrivals.get(id)
+    return at === undefined ? [] : [at - t0]
+  })
+  latencies.sort((a, b) => a - b)
+  const pct = (p: number) =>
+    Number(
+      (
+        latencies[Math.min(latencies.length - 1, Math.ceil((p / 100) * latencies.length) - 1)] ?? Number.NaN
+      ).toFixed(1),
+    )
+  return {
+    probes: probes.length,
+    delivered: latencies.length,
+    p50_ms: pct(50),
+    p99_ms: pct(99),
+    max_ms: pct(100),
+  }
+}
+
 async function gateway(dir: string, influxUrl: string) {
   const [mqttPort, httpPort] = [await freePort(), await freePort()]
+  const hook = await webhookReceiver()
   const cfg = join(dir, 'bench.yaml')
   writeFileSync(cfg, 'log_level: warn\nmqtt:\n  rate:\n    per_second: 1000000\n    burst: 1000000\n')
   const gw = spawnTs('gateway/main.ts', [], {
@@ -125,19 +228,23 @@ async function gateway(dir: string, influxUrl: string) {
     AEDGW_MQTT_PORT: String(mqttPort),
     AEDGW_HTTP_PORT: String(httpPort),
     AEDGW_BIND: '127.0.0.1',
+    AEDGW_WEBHOOK_URL: hook.url,
   })
   const http = `http://127.0.0.1:${httpPort}`
   await waitHttp(`${http}/readyz`)
-  const creds: Array<{ id: string; secret: string }> = []
-  for (let i = 0; i < CABINETS; i++) {
-    const id = `BENCH-${String(i).padStart(5, '0')}`
+  const register = async (id: string, district: string) => {
     const res = await fetch(`${http}/api/v1/cabinets`, {
       method: 'POST',
       headers: { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ id, name: id, lat: 13.75, lon: 100.5, district_code: String(1001 + (i % 50)) }),
+      body: JSON.stringify({ id, name: id, lat: 13.75, lon: 100.5, district_code: district }),
     })
-    creds.push({ id, secret: ((await res.json()) as { secret: string }).secret })
+    return { id, secret: ((await res.json()) as { secret: string }).secret }
   }
+  const creds: Array<{ id: string; secret: string }> = []
+  for (let i = 0; i < CABINETS; i++)
+    creds.push(await register(`BENCH-${String(i).padStart(5, '0')}`, String(1001 + (i % 50))))
+  const probes: Array<{ id: string; secret: string }> = []
+  for (let i = 0; i < PROBES; i++) probes.push(await register(`PROBE-${String(i).padStart(4, '0')}`, '1047'))
   const started = performance.now()
   const load = await runLoad(`mqtt://127.0.0.1:${mqttPort}`, creds, dir)
   let stored = 0
@@ -149,8 +256,17 @@ async function gateway(dir: string, influxUrl: string) {
   const storedSeconds = (performance.now() - started) / 1000
   const metrics = await (await fetch(`${http}/metrics`)).text()
   const rss = Number(/aedgw_process_resident_memory_bytes (\d+)/.exec(metrics)?.[1] ?? 0)
+  // half of the measured maximum, open loop, with the door-open probes alongside
+  const halfRate = Math.round(load.acked / load.seconds / 2)
+  const [half, door] = await Promise.all([
+    runLoad(`mqtt://127.0.0.1:${mqttPort}`, creds, dir, `rate:${Math.round(halfRate / LOADERS)}`),
+    new Promise((r) => setTimeout(r, 2000)).then(() =>
+      doorToWebhook(`mqtt://127.0.0.1:${mqttPort}`, probes, hook),
+    ),
+  ])
   await stop(gw)
-  return { load, stored, storedSeconds, rssBytes: rss }
+  hook.close()
+  return { load, stored, storedSeconds, rssBytes: rss, halfRate, half, door }
 }
 
 const dir = mkdtempSync(join(tmpdir(), 'aedgw-bench-'))
@@ -187,6 +303,11 @@ try {
       rss_mib: Math.round(gw.rssBytes / 2 ** 20),
     },
     ratio_acked_vs_bare_aedes: Number((ackRate / baseRate).toFixed(3)),
+    door_to_webhook: {
+      background_heartbeats_per_s: gw.halfRate,
+      background_acked_per_s: Math.round(gw.half.acked / gw.half.seconds),
+      ...gw.door,
+    },
   }
   mkdirSync(join(ROOT, 'bench', 'results'), { recursive: true })
   const stamp = report.date.replace(/[:.]/g, '-')
@@ -202,6 +323,8 @@ Load: ${CABINETS} cabinets over ${LOADERS} processes from one loopback address, 
 | gateway (auth, ACL, validation, fsync'd outbox, InfluxDB) | ${report.gateway.acked_per_s} | ${report.gateway.stored_per_s} | ${report.gateway.p50_ms} ms | ${report.gateway.p99_ms} ms |
 
 Ratio gateway / bare aedes (acked): **${report.ratio_acked_vs_bare_aedes}**. Acknowledged ${report.gateway.acked}, stored ${report.gateway.stored}, lost ${report.gateway.lost}. Gateway RSS at the end: ${report.gateway.rss_mib} MiB.
+
+Door opened (AED removed) → webhook delivered, at half the measured maximum (${report.door_to_webhook.background_heartbeats_per_s} heartbeats/s offered, ${report.door_to_webhook.background_acked_per_s} acked/s): ${report.door_to_webhook.delivered} of ${report.door_to_webhook.probes} delivered, p50 ${report.door_to_webhook.p50_ms} ms, p99 ${report.door_to_webhook.p99_ms} ms, max ${report.door_to_webhook.max_ms} ms.
 `
   writeFileSync(join(ROOT, 'bench', 'results', `${stamp}.md`), md)
   writeFileSync(join(ROOT, 'bench', 'results', 'latest.md'), md)
