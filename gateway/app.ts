@@ -94,6 +94,16 @@ export class Gateway {
     })
     this.writer.start()
     const writer = this.writer
+    this.metrics.refresh = () => {
+      const snap = this.outbox.snapshot()
+      const oldest = writer.oldestPendingMs
+      this.metrics.outboxDepth.set(snap.depth)
+      this.metrics.outboxBytes.set(snap.bytes)
+      this.metrics.outboxOldestAge.set(
+        oldest === null || snap.depth === 0 ? 0 : Math.max(0, (clock() - oldest) / 1000),
+      )
+      this.metrics.connected.set(this.broker?.connectedCount() ?? 0)
+    }
     this.selfMetrics = new SelfMetrics({
       metrics: this.metrics,
       outbox: this.outbox,

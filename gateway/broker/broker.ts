@@ -34,6 +34,15 @@ export interface BrokerDeps {
   accept: (cabinet: string, leaf: PublishLeaf, payload: Buffer) => Promise<void>
 }
 
+const PUBLISH_CONCURRENCY = 64
+const REAP_INTERVAL_MS = 5000
+
+interface QueuedPublish {
+  packet: AedesPublishPacket
+  resolve: () => void
+  reject: (err: Error) => void
+}
+
 function denial(message: string): Error {
   return new AedgwError('AEDGW_ERR_ACL', message)
 }
@@ -50,6 +59,9 @@ export class Broker extends EventEmitter {
   private readonly idBackoff: LoginBackoff
   private readonly addressBackoff: LoginBackoff
   private readonly ports = { mqtt: 0, mqtts: 0 }
+  private readonly publishQueue: QueuedPublish[] = []
+  private publishing = 0
+  private reaper: NodeJS.Timeout | null = null
 
   constructor(deps: BrokerDeps) {
     super()
@@ -76,13 +88,13 @@ export class Broker extends EventEmitter {
       authorizeSubscribe: (client, sub, cb) => this.authorizeSubscribe(client, sub, cb),
     })
     this.aedes = aedes
+    this.reaper = setInterval(() => this.reapDeadClients(), REAP_INTERVAL_MS)
+    this.reaper.unref()
     aedes.on('client', (client) => {
-      this.deps.metrics.connected.inc()
       log.debug({ cabinet: client.id }, 'cabinet connected')
       this.emit('cabinet_connected', client.id)
     })
     aedes.on('clientDisconnect', (client) => {
-      this.deps.metrics.connected.dec()
       this.rate.forget(client.id)
       log.debug({ cabinet: client.id }, 'cabinet disconnected')
       this.emit('cabinet_disconnected', client.id)
@@ -94,13 +106,24 @@ export class Broker extends EventEmitter {
 
     const onSocket = (socket: import('node:net').Socket) => {
       socket.setNoDelay(true)
-      const guard = new PacketGuard(socket, m.max_packet_bytes, (declared) => {
-        this.deps.metrics.rejected.inc({ reason: 'packet_too_large' })
-        log.warn(
-          { remote: socket.remoteAddress, declared },
-          'packet over max_packet_bytes: connection closed',
-        )
-      })
+      const guard = new PacketGuard(
+        socket,
+        m.max_packet_bytes,
+        (declared) => {
+          this.deps.metrics.rejected.inc({ reason: 'packet_too_large' })
+          log.warn(
+            { remote: socket.remoteAddress, declared },
+            'packet over max_packet_bytes: connection closed',
+          )
+        },
+        {
+          maxQueuedBytes: m.max_queued_bytes,
+          onSlowConsumer: (queued) => {
+            this.deps.metrics.rejected.inc({ reason: 'slow_consumer' })
+            log.warn({ remote: socket.remoteAddress, queued }, 'client not reading: connection closed')
+          },
+        },
+      )
       aedes.handle(guard)
     }
     this.ports.mqtt = await this.listen(createServer(onSocket), m.port, m.bind)
@@ -119,6 +142,8 @@ export class Broker extends EventEmitter {
   }
 
   async stop(): Promise<void> {
+    if (this.reaper) clearInterval(this.reaper)
+    this.reaper = null
     // stop accepting first, then close every client (aedes.close ends their sockets)
     await Promise.all(this.servers.map((s) => new Promise<void>((resolve) => s.close(() => resolve()))))
     this.servers.length = 0
@@ -135,18 +160,33 @@ export class Broker extends EventEmitter {
     return { ...this.ports }
   }
 
+  /**
+   * Clients connected now, counted from aedes's client table (live connections only) rather than
+   * from its event counter, which a session takeover racing a broken handshake can leave off by one.
+   */
   connectedCount(): number {
-    return this.aedes?.connectedClients ?? 0
+    const clients = (this.aedes as unknown as { clients?: Record<string, Client> } | null)?.clients
+    if (!clients) return 0
+    let n = 0
+    for (const c of Object.values(clients)) {
+      const conn = (c as unknown as { conn?: { destroyed?: boolean } }).conn
+      if (c.connected && !conn?.destroyed) n++
+    }
+    return n
   }
 
-  /** Publishes to a topic as the gateway (commands, restored retained statuses). */
+  /**
+   * Publishes to a topic as the gateway (commands, restored retained statuses). At most
+   * PUBLISH_CONCURRENCY are handed to aedes at once, the rest wait here: a burst of thousands
+   * handed over together builds a backlog that mqemitter later releases recursively, past the
+   * stack's depth.
+   */
   publish(
     topic: string,
     payload: string | Buffer,
     opts: { retain?: boolean; qos?: 0 | 1 } = {},
   ): Promise<void> {
-    const aedes = this.aedes
-    if (!aedes) return Promise.reject(new AedgwError('AEDGW_ERR_BROKER', 'broker not started'))
+    if (!this.aedes) return Promise.reject(new AedgwError('AEDGW_ERR_BROKER', 'broker not started'))
     const packet = {
       cmd: 'publish',
       topic,
@@ -155,7 +195,46 @@ export class Broker extends EventEmitter {
       retain: opts.retain ?? false,
       dup: false,
     } as AedesPublishPacket
-    return new Promise((resolve, reject) => aedes.publish(packet, (err) => (err ? reject(err) : resolve())))
+    return new Promise((resolve, reject) => {
+      this.publishQueue.push({ packet, resolve, reject })
+      this.pumpPublishes()
+    })
+  }
+
+  /**
+   * Closes clients whose connection is already gone. A socket that dies while its CONNECT is
+   * still being handled (session takeover racing a broken handshake) can leave aedes holding a
+   * client it never disconnects: it would stay counted as connected and keep its session.
+   */
+  private reapDeadClients(): void {
+    const clients = (this.aedes as unknown as { clients?: Record<string, Client> } | null)?.clients
+    if (!clients) return
+    for (const client of Object.values(clients)) {
+      const conn = (client as unknown as { conn?: { destroyed?: boolean } }).conn
+      if (conn?.destroyed) {
+        this.deps.log.warn({ cabinet: client.id }, 'closing a client whose connection is gone')
+        client.close()
+      }
+    }
+  }
+
+  private pumpPublishes(): void {
+    while (this.publishing < PUBLISH_CONCURRENCY && this.publishQueue.length > 0) {
+      const next = this.publishQueue.shift() as QueuedPublish
+      const aedes = this.aedes
+      if (!aedes) {
+        next.reject(new AedgwError('AEDGW_ERR_BROKER', 'broker stopped'))
+        continue
+      }
+      this.publishing++
+      aedes.publish(next.packet, (err) => {
+        this.publishing--
+        if (err) next.reject(err)
+        else next.resolve()
+        // a fresh tick for the next batch keeps the stack flat
+        setImmediate(() => this.pumpPublishes())
+      })
+    }
   }
 
   private listen(server: Server, port: number, host: string): Promise<number> {

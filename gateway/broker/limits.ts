@@ -18,7 +18,8 @@ export class RateLimiter {
       b = { tokens: this.burst, at: now }
       this.buckets.set(key, b)
     }
-    b.tokens = Math.min(this.burst, b.tokens + ((now - b.at) / 1000) * this.perSecond)
+    // a clock stepped back must not drain the bucket: elapsed time is never negative
+    b.tokens = Math.min(this.burst, b.tokens + (Math.max(0, now - b.at) / 1000) * this.perSecond)
     b.at = now
     if (b.tokens < 1) return false
     b.tokens -= 1

@@ -19,12 +19,26 @@ export class PacketGuard extends Duplex {
   private header: number[] = []
   private corked = false
 
-  constructor(socket: Socket | TLSSocket, maxPacketBytes: number, onOversize: (declared: number) => void) {
+  /** Bytes the gateway may have queued for a client that does not read; past it, it is cut off. */
+  private readonly maxQueuedBytes: number
+  private readonly onSlowConsumer: (queued: number) => void
+
+  constructor(
+    socket: Socket | TLSSocket,
+    maxPacketBytes: number,
+    onOversize: (declared: number) => void,
+    slow: { maxQueuedBytes: number; onSlowConsumer: (queued: number) => void } = {
+      maxQueuedBytes: 1 << 20,
+      onSlowConsumer: () => undefined,
+    },
+  ) {
     super({ allowHalfOpen: false })
     this.socket = socket
     this.remoteAddress = socket.remoteAddress ?? 'unknown'
     this.maxPacketBytes = maxPacketBytes
     this.onOversize = onOversize
+    this.maxQueuedBytes = slow.maxQueuedBytes
+    this.onSlowConsumer = slow.onSlowConsumer
     socket.on('data', (chunk: Buffer) => this.onData(chunk))
     socket.on('end', () => this.push(null))
     socket.on('error', (err) => this.destroy(err))
@@ -87,9 +101,15 @@ export class PacketGuard extends Duplex {
         this.socket.uncork()
       })
     }
-    // a cabinet that stops reading still pushes back: past the socket's buffer, wait for drain
-    if (this.socket.write(chunk)) cb()
-    else this.socket.once('drain', () => cb())
+    this.socket.write(chunk)
+    // Never wait for a client to read: aedes's delivery slots are shared by every client, and one
+    // that stops reading would hold them all. Its queue grows instead, up to maxQueuedBytes; past
+    // that it is cut off (as Mosquitto drops a slow subscriber), which bounds its memory.
+    if (this.socket.writableLength > this.maxQueuedBytes) {
+      this.onSlowConsumer(this.socket.writableLength)
+      this.socket.destroy()
+    }
+    cb()
   }
 
   override _final(cb: (err?: Error | null) => void): void {

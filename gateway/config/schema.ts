@@ -19,6 +19,7 @@ export const configSchema = z
         ca: nullableString,
       }),
       max_packet_bytes: z.number().int().min(256).max(268435455),
+      max_queued_bytes: z.number().int().min(65536),
       connect_timeout_ms: z.number().int().min(100),
       keepalive_limit_s: z.number().int().min(0).max(65535),
       rate: z.strictObject({ per_second: z.number().positive(), burst: z.number().int().min(1) }),

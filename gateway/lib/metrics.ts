@@ -88,6 +88,12 @@ export class Metrics {
     registers: [this.registry],
   })
 
+  /**
+   * Sets the gauges that are read from the stages rather than counted (outbox depth and age,
+   * connected cabinets); the composition root provides it, every reader of the metrics calls it.
+   */
+  refresh: () => void = () => undefined
+
   constructor() {
     collectDefaultMetrics({ register: this.registry, prefix: 'aedgw_' })
   }

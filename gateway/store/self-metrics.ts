@@ -156,13 +156,8 @@ export class SelfMetrics {
 
   /** Reads the metrics now; gauges the /metrics route refreshes lazily are refreshed here too. */
   async snapshot(): Promise<GatewaySnapshot> {
-    const { metrics, outbox } = this.deps
-    const now = this.deps.clock()
-    const out = outbox.snapshot()
-    const oldest = this.deps.oldestPendingMs()
-    metrics.outboxDepth.set(out.depth)
-    metrics.outboxBytes.set(out.bytes)
-    metrics.outboxOldestAge.set(oldest === null || out.depth === 0 ? 0 : Math.max(0, (now - oldest) / 1000))
+    const { metrics } = this.deps
+    metrics.refresh()
     const latency = 'aedgw_influx_write_duration_seconds'
     const current = await buckets(metrics, latency)
     const p50 = quantileBetween(this.lastBuckets, current, 0.5)

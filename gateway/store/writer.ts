@@ -87,8 +87,9 @@ export class Writer {
         continue
       }
       // a partial batch waits until its oldest line is flush_interval old, to write in bulk
+      // (a clock stepped back makes the age negative: write at once rather than wait for it)
       const age = this.deps.clock() - first.recv_ms
-      if (rows.length < config.batch_lines && age < config.flush_interval_ms && this.running) {
+      if (rows.length < config.batch_lines && age >= 0 && age < config.flush_interval_ms && this.running) {
         await this.sleep(config.flush_interval_ms - age, false)
         continue
       }

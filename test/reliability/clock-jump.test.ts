@@ -8,7 +8,7 @@ const HOUR = 3_600_000
 
 /**
  * The gateway's clock jumping forward (an NTP step, a VM resumed after a pause). Backward jumps
- * are in found-clock-jump.test.ts. Points keep the device's time and redeliveries are named by
+ * are in regression-clock-jump.test.ts. Points keep the device's time and redeliveries are named by
  * the device's (boot, seq, ts), so storing once must not depend on the gateway's clock.
  */
 describe('a clock that jumps forward', () => {

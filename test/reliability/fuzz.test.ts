@@ -65,7 +65,7 @@ describe('fuzzing', () => {
         seed: SEED,
       })
       expect(unhandled).toEqual([])
-      // connected_after should be 1 (the good cabinet): see found-fuzz-connected.test.ts
+      // connected_after should be 1 (the good cabinet): see regression-fuzz-connected.test.ts
       // bounded: the heap after GC does not keep what the fuzz sent (tens of MB went through)
       expect(heapAfter).toBeLessThan(heapBefore + 64 * 1048576)
     },

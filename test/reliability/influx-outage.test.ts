@@ -30,6 +30,7 @@ describe('InfluxDB stopped under steady load', () => {
       const gw = await startTestGateway({
         influx: { url: influxd.url, retry_base_ms: 100, retry_max_ms: 2000, timeout_ms: 2000 },
         mqtt: { rate: { per_second: 1000, burst: 1000 } },
+        alerts: { tick_ms: 100, sweep_interval_ms: 200, storage: { grace_ms: 2000 } },
       })
       const clients = new Map<string, MqttClient>()
       try {
@@ -99,6 +100,7 @@ describe('InfluxDB stopped under steady load', () => {
           notes,
         )
         expect(degradedSeen).toBe(true)
+        expect(storageAlert).toBe('storage_degraded')
         // InfluxDB down alone does not make the gateway unready: the outbox takes the load
         expect(notReady).toBe(0)
         expect(maxDepth).toBeGreaterThan(depthAtStart)

@@ -40,7 +40,7 @@ describe('a subscriber that stops reading', () => {
 
     const heapBefore = process.memoryUsage().heapUsed
     // ~2 MB: what socket buffers absorb. A larger flood stalls the broker: see
-    // found-slow-subscriber.test.ts
+    // regression-slow-subscriber.test.ts
     const flood = 2000
     const payload = JSON.stringify({ id: 'c', type: 'ping', pad: 'x'.repeat(1000) })
     let settled = 0

@@ -42,13 +42,7 @@ export function metricsRoutes(app: FastifyInstance, ctx: ApiContext): void {
     '/metrics',
     { schema: { tags: ['operations'], summary: 'Prometheus metrics' } },
     async (_req, reply) => {
-      const snap = ctx.outbox.snapshot()
-      ctx.metrics.outboxDepth.set(snap.depth)
-      ctx.metrics.outboxBytes.set(snap.bytes)
-      const oldest = ctx.writer.oldestPendingMs
-      ctx.metrics.outboxOldestAge.set(
-        oldest === null || snap.depth === 0 ? 0 : Math.max(0, (ctx.clock() - oldest) / 1000),
-      )
+      ctx.metrics.refresh()
       const body = await ctx.metrics.registry.metrics()
       return reply.type(ctx.metrics.registry.contentType).send(body)
     },

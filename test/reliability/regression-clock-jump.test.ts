@@ -7,7 +7,7 @@ import { record, render } from './report.ts'
 const HOUR = 3_600_000
 
 /**
- * FOUND: the gateway measures intervals with its wall clock (`deps.clock`, Date.now in
+ * REGRESSION (found by this suite, fixed since): the gateway measures intervals with its wall clock (`deps.clock`, Date.now in
  * production), so a backward step (NTP correcting a clock that ran fast, a restored VM snapshot)
  * turns elapsed time negative:
  * - store/writer.ts, run(): `age = clock() - first.recv_ms` is negative for rows received before
@@ -18,7 +18,7 @@ const HOUR = 3_600_000
  *   connection closed without a PUBACK;
  * A monotonic clock (performance.now) for intervals, or clamping elapsed time at 0, avoids both.
  */
-describe('FOUND: a clock that jumps backward', () => {
+describe('regression: a clock that jumps backward', () => {
   afterAll(() => {
     render()
   })

@@ -5,15 +5,15 @@ import { record, render } from './report.ts'
 import { SEED } from './scale.ts'
 
 /**
- * FOUND (intermittent, about one fuzz run in two here): after the MQTT fuzz, with every fuzz
+ * REGRESSION (found by this suite, fixed since) (intermittent, about one fuzz run in two here): after the MQTT fuzz, with every fuzz
  * socket closed on the client side, the broker still counts one fuzz cabinet as connected 30 s
  * later (aedes connectedClients and aedgw_connected_cabinets agree). The fuzz runs 16 sessions
  * at once over 4 cabinet ids, so CONNECTs of one id race each other (session takeover) while
  * mutated packets close connections mid-handshake; a client whose socket is gone but which is
  * never 'clientDisconnect'ed keeps the gauge high and holds its session. Reproduce:
- * `npx vitest run test/reliability/found-fuzz-connected.test.ts` (a few runs).
+ * `npx vitest run test/reliability/regression-fuzz-connected.test.ts` (a few runs).
  */
-describe('FOUND: a client still counted as connected after its socket is gone', () => {
+describe('regression: a client still counted as connected after its socket is gone', () => {
   afterAll(() => {
     render()
   })
