@@ -5,6 +5,7 @@ import {
   DISTRICT_MAPPING,
   DISTRICT_VARIABLE,
   fixedColour,
+  type Json,
   matches,
   type PanelSpec,
   READINESS_MAPPING,
@@ -18,6 +19,20 @@ const current = `SELECT last("state") AS "state" FROM "readiness" WHERE ${D} GRO
 
 function countIn(states: string, as: string, groupBy = ''): string {
   return `SELECT count("state") AS "${as}" FROM (${current}) WHERE "state" =~ /^(${states})$/${groupBy}`
+}
+
+/** Table overrides for the cabinet column (linked to its dashboard) and the district column (named). */
+export function cabinetAndDistrictColumns(): Json[] {
+  return [
+    byName('cabinet', [
+      ['displayName', 'Cabinet'],
+      ['links', [CABINET_LINK]],
+    ]),
+    byName('district', [
+      ['displayName', 'District'],
+      ['mappings', [DISTRICT_MAPPING]],
+    ]),
+  ]
 }
 
 export const CABINET_LINK = {
@@ -272,14 +287,7 @@ export const fleet: DashboardSpec = {
       fieldConfig: {
         overrides: [
           byName('Time', [['displayName', 'Since']]),
-          byName('cabinet', [
-            ['displayName', 'Cabinet'],
-            ['links', [CABINET_LINK]],
-          ]),
-          byName('district', [
-            ['displayName', 'District'],
-            ['mappings', [DISTRICT_MAPPING]],
-          ]),
+          ...cabinetAndDistrictColumns(),
           byName('state', [
             ['displayName', 'Readiness'],
             ['mappings', [READINESS_MAPPING]],

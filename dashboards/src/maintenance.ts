@@ -1,4 +1,4 @@
-import { CABINET_LINK } from './fleet.ts'
+import { cabinetAndDistrictColumns } from './fleet.ts'
 import {
   byName,
   COLOUR,
@@ -113,14 +113,7 @@ export const maintenance: DashboardSpec = {
       ],
       fieldConfig: {
         overrides: [
-          byName('cabinet', [
-            ['displayName', 'Cabinet'],
-            ['links', [CABINET_LINK]],
-          ]),
-          byName('district', [
-            ['displayName', 'District'],
-            ['mappings', [DISTRICT_MAPPING]],
-          ]),
+          ...cabinetAndDistrictColumns(),
           byName('pad_days_left', [
             ['displayName', 'Pads: days left'],
             ['thresholds', DAYS],
