@@ -14,6 +14,9 @@ export const heartbeatSchema = z.object({
   aed_present: z.boolean().optional(),
   temp_c: z.number().min(-40).max(125).optional(),
   self_test: z.enum(['pass', 'fail', 'running', 'unknown']).optional(),
+  /** When the last self-test ran (`self_test` is its result): lets a cabinet that reports only
+   * heartbeats show it keeps testing itself. An addition to the contract, optional. */
+  self_test_at: timestampSchema.optional(),
   power: z.enum(['mains', 'battery', 'backup']).optional(),
   rssi_dbm: z.number().int().min(-150).max(0).optional(),
   fw: z.string().min(1).max(32).optional(),

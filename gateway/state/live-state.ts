@@ -191,6 +191,9 @@ export class LiveState {
         c.last_self_test_ms = t
       if (h.self_test !== 'running') c.self_test = h.self_test
     }
+    // the cabinet's own record of when it last tested itself, when it sends one
+    if (h.self_test_at !== undefined && h.self_test_at <= t)
+      c.last_self_test_ms = Math.max(c.last_self_test_ms ?? 0, h.self_test_at)
   }
 
   private applyEvent(c: CabinetLive, e: CabinetEvent, t: number): void {

@@ -28,4 +28,18 @@ describe('self-test rules', () => {
       severity: 'warning',
     })
   })
+
+  it('takes the self-test time a heartbeat reports, so an unchanged "pass" does not look overdue', () => {
+    const day = 24 * 3_600_000
+    const reported = [
+      hbReading('C-001', t, { self_test: 'pass', self_test_at: t }),
+      hbReading('C-001', t + 3 * day, { self_test: 'pass', self_test_at: t + 3 * day - 3_600_000 }),
+    ]
+    expect(selfTestOverdue.evaluate(inputAfter(reported, t + 3 * day)).fire).toBe(false)
+    const stale = [
+      hbReading('C-001', t, { self_test: 'pass', self_test_at: t }),
+      hbReading('C-001', t + 3 * day, { self_test: 'pass', self_test_at: t }),
+    ]
+    expect(selfTestOverdue.evaluate(inputAfter(stale, t + 3 * day)).fire).toBe(true)
+  })
 })
