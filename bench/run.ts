@@ -6,6 +6,7 @@ import { join } from 'node:path'
 import { createInterface } from 'node:readline'
 import { fileURLToPath } from 'node:url'
 import mqtt from 'mqtt'
+import { GATEWAY_NODE_FLAGS } from '../scripts/gateway-flags.ts'
 import { freePort, startInfluxd } from '../scripts/influxd.ts'
 
 /**
@@ -32,7 +33,8 @@ interface LoadResult {
 }
 
 function spawnTs(script: string, args: string[], env: Record<string, string> = {}): ChildProcess {
-  return spawn(process.execPath, ['--import', 'tsx', script, ...args], {
+  const flags = script === 'gateway/main.ts' ? GATEWAY_NODE_FLAGS : []
+  return spawn(process.execPath, [...flags, '--import', 'tsx', script, ...args], {
     cwd: ROOT,
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'inherit'],
@@ -264,9 +266,16 @@ async function gateway(dir: string, influxUrl: string) {
       doorToWebhook(`mqtt://127.0.0.1:${mqttPort}`, probes, hook),
     ),
   ])
+  // event-loop delay over the half-load phase (prom-client resets its histogram at each scrape)
+  const after = await (await fetch(`${http}/metrics`)).text()
+  const lag = (q: string) =>
+    Number(
+      new RegExp(`^aedgw_nodejs_eventloop_lag_${q}_seconds (\\S+)`, 'm').exec(after)?.[1] ?? Number.NaN,
+    ) * 1000
+  const loop = { p99_ms: Number(lag('p99').toFixed(1)), max_ms: Number(lag('max').toFixed(1)) }
   await stop(gw)
   hook.close()
-  return { load, stored, storedSeconds, rssBytes: rss, halfRate, half, door }
+  return { load, stored, storedSeconds, rssBytes: rss, halfRate, half, door, loop }
 }
 
 const dir = mkdtempSync(join(tmpdir(), 'aedgw-bench-'))
@@ -307,6 +316,8 @@ try {
       background_heartbeats_per_s: gw.halfRate,
       background_acked_per_s: Math.round(gw.half.acked / gw.half.seconds),
       ...gw.door,
+      event_loop_delay_p99_ms: gw.loop.p99_ms,
+      event_loop_delay_max_ms: gw.loop.max_ms,
     },
   }
   mkdirSync(join(ROOT, 'bench', 'results'), { recursive: true })
@@ -324,7 +335,7 @@ Load: ${CABINETS} cabinets over ${LOADERS} processes from one loopback address, 
 
 Ratio gateway / bare aedes (acked): **${report.ratio_acked_vs_bare_aedes}**. Acknowledged ${report.gateway.acked}, stored ${report.gateway.stored}, lost ${report.gateway.lost}. Gateway RSS at the end: ${report.gateway.rss_mib} MiB.
 
-Door opened (AED removed) → webhook delivered, at half the measured maximum (${report.door_to_webhook.background_heartbeats_per_s} heartbeats/s offered, ${report.door_to_webhook.background_acked_per_s} acked/s): ${report.door_to_webhook.delivered} of ${report.door_to_webhook.probes} delivered, p50 ${report.door_to_webhook.p50_ms} ms, p99 ${report.door_to_webhook.p99_ms} ms, max ${report.door_to_webhook.max_ms} ms.
+Door opened (AED removed) → webhook delivered, at half the measured maximum (${report.door_to_webhook.background_heartbeats_per_s} heartbeats/s offered, ${report.door_to_webhook.background_acked_per_s} acked/s): ${report.door_to_webhook.delivered} of ${report.door_to_webhook.probes} delivered, p50 ${report.door_to_webhook.p50_ms} ms, p99 ${report.door_to_webhook.p99_ms} ms, max ${report.door_to_webhook.max_ms} ms. Gateway event-loop delay meanwhile: p99 ${report.door_to_webhook.event_loop_delay_p99_ms} ms, max ${report.door_to_webhook.event_loop_delay_max_ms} ms.
 `
   writeFileSync(join(ROOT, 'bench', 'results', `${stamp}.md`), md)
   writeFileSync(join(ROOT, 'bench', 'results', 'latest.md'), md)

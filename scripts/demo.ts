@@ -5,6 +5,7 @@ import { createServer } from 'node:net'
 import { join, resolve } from 'node:path'
 import { parseArgs } from 'node:util'
 import { Simulator } from '../firmware-sim/simulator.ts'
+import { GATEWAY_NODE_FLAGS } from './gateway-flags.ts'
 import { freePort, type Influxd, startInfluxd } from './influxd.ts'
 
 // The demo: a local InfluxDB, the gateway with its broker, and a simulated Bangkok fleet with two
@@ -46,7 +47,7 @@ function adminToken(): string {
 
 function startGateway(env: Record<string, string>): { child: ChildProcess; exited: Promise<void> } {
   const log = createWriteStream(join(DATA, 'gateway.log'), { flags: 'a' })
-  const child = spawn(process.execPath, ['--import', 'tsx', 'gateway/main.ts'], {
+  const child = spawn(process.execPath, [...GATEWAY_NODE_FLAGS, '--import', 'tsx', 'gateway/main.ts'], {
     cwd: ROOT,
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

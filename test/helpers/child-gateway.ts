@@ -1,5 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
+import { GATEWAY_NODE_FLAGS } from '../../scripts/gateway-flags.ts'
 import { freePort } from '../../scripts/influxd.ts'
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url))
@@ -20,7 +21,7 @@ export async function spawnGateway(
 ): Promise<ChildGateway> {
   const mqtt = ports?.mqtt ?? (await freePort())
   const http = ports?.http ?? (await freePort())
-  const child = spawn(process.execPath, ['--import', 'tsx', 'gateway/main.ts'], {
+  const child = spawn(process.execPath, [...GATEWAY_NODE_FLAGS, '--import', 'tsx', 'gateway/main.ts'], {
     cwd: ROOT,
     env: {
       PATH: process.env.PATH ?? '',
