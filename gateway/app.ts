@@ -14,7 +14,7 @@ import { Metrics } from './lib/metrics.ts'
 import { SecretHasher } from './lib/secrets.ts'
 import { Registry } from './registry/registry.ts'
 import { LiveState } from './state/live-state.ts'
-import { openStateDb } from './store/database.ts'
+import { openStateDb, stateDbFile } from './store/database.ts'
 import { InfluxApi } from './store/influx.ts'
 import { Outbox } from './store/outbox.ts'
 import { setupRetention } from './store/retention.ts'
@@ -71,6 +71,7 @@ export class Gateway {
       maxBatch: config.store.max_batch,
       maxBytes: config.store.max_outbox_bytes,
       quarantineMaxEntries: config.store.quarantine_max_entries,
+      checkpointFiles: [stateDbFile(config.data_dir)],
       log: child('outbox'),
     })
     await this.outbox.start()

@@ -6,9 +6,13 @@ import Database from 'better-sqlite3'
  * state.db: the registry, API tokens and (later) alerts. Low write rates, so it is used on the
  * main thread; the hot path only reads in-memory caches built from it.
  */
+export function stateDbFile(dataDir: string): string {
+  return join(dataDir, 'state.db')
+}
+
 export function openStateDb(dataDir: string): Database.Database {
   mkdirSync(dataDir, { recursive: true })
-  const db = new Database(join(dataDir, 'state.db'))
+  const db = new Database(stateDbFile(dataDir))
   db.pragma('journal_mode = WAL')
   // WAL + NORMAL: every commit survives a crash of the process; only a power cut can lose the
   // last commits (https://www.sqlite.org/pragma.html#pragma_synchronous). This database is
@@ -16,6 +20,9 @@ export function openStateDb(dataDir: string): Database.Database {
   // stall MQTT; the PUBACK promise lives in outbox.db, which fsyncs every group commit.
   db.pragma('synchronous = NORMAL')
   db.pragma('foreign_keys = ON')
+  // no checkpoints here: they fsync, and this connection lives on the main thread. The outbox's
+  // worker thread checkpoints this file every 2 s (stateDbFile, Outbox checkpointFiles).
+  db.pragma('wal_autocheckpoint = 0')
   db.exec(`
     CREATE TABLE IF NOT EXISTS cabinets (
       id TEXT PRIMARY KEY,

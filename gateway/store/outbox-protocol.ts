@@ -45,4 +45,11 @@ export interface WorkerInit {
   file: string
   sync: 'full' | 'normal'
   quarantine_max_entries: number
+  /**
+   * Other WAL databases whose checkpoints this thread runs, every checkpoint_interval_ms: a
+   * checkpoint fsyncs, which must not happen on the main thread (state.db sets
+   * wal_autocheckpoint = 0 for that reason).
+   */
+  checkpoint_files: string[]
+  checkpoint_interval_ms: number
 }

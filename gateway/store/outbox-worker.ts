@@ -56,6 +56,22 @@ const quarantinePage = db.prepare(
   'SELECT id, recv_ms, cabinet, topic, stage, reason, raw FROM quarantine WHERE id < ? ORDER BY id DESC LIMIT ?',
 )
 
+// checkpoints of the main thread's databases, here where an fsync blocks nobody
+const checkpointed = init.checkpoint_files.map((file) => {
+  const other = new Database(file)
+  other.pragma('busy_timeout = 5000')
+  return other
+})
+const checkpointTimer = setInterval(() => {
+  for (const other of checkpointed) {
+    try {
+      other.pragma('wal_checkpoint(PASSIVE)')
+    } catch {
+      // busy or closed: the next round tries again
+    }
+  }
+}, init.checkpoint_interval_ms)
+
 let quarantineMaxId = (quarantineCount.get() as { max_id: number }).max_id
 
 function addQuarantine(rows: QuarantineInput[]): void {
@@ -118,6 +134,11 @@ function handle(req: WorkerRequest): unknown {
       return rows.map((r) => ({ ...r, raw: new Uint8Array(r.raw) }))
     }
     case 'close':
+      clearInterval(checkpointTimer)
+      for (const other of checkpointed) {
+        other.pragma('wal_checkpoint(TRUNCATE)')
+        other.close()
+      }
       db.close()
       return true
   }

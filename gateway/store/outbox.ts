@@ -21,6 +21,8 @@ export interface OutboxDeps {
   maxBatch: number
   maxBytes: number
   quarantineMaxEntries: number
+  /** WAL databases of the main thread whose checkpoints the outbox's thread runs. */
+  checkpointFiles?: string[]
   log: Logger
 }
 
@@ -64,6 +66,8 @@ export class Outbox extends EventEmitter {
       file: join(this.deps.dataDir, 'outbox.db'),
       sync: this.deps.sync,
       quarantine_max_entries: this.deps.quarantineMaxEntries,
+      checkpoint_files: this.deps.checkpointFiles ?? [],
+      checkpoint_interval_ms: 2000,
     }
     this.worker = spawnModuleWorker(new URL('./outbox-worker.ts', import.meta.url), init)
     this.worker.on('message', (reply: WorkerReply) => this.onReply(reply))
