@@ -108,7 +108,6 @@ export class Gateway {
     this.selfMetrics = new SelfMetrics({
       metrics: this.metrics,
       outbox: this.outbox,
-      oldestPendingMs: () => writer.oldestPendingMs,
       intervalS: config.self_metrics.interval_s,
       clock,
       log: child('self-metrics'),

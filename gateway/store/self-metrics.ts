@@ -117,9 +117,7 @@ export function gatewayLines(s: GatewaySnapshot, instance: string, timeMs: numbe
 
 export interface SelfMetricsDeps {
   metrics: Metrics
-  outbox: Pick<Outbox, 'append' | 'accepting' | 'snapshot'>
-  /** Receive time of the oldest line not yet written (the writer's view), or null. */
-  oldestPendingMs: () => number | null
+  outbox: Pick<Outbox, 'append' | 'accepting'>
   intervalS: number
   clock: () => number
   log: Logger

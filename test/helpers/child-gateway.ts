@@ -1,7 +1,9 @@
 import { type ChildProcess, spawn } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
+import { expect } from 'vitest'
 import { GATEWAY_NODE_FLAGS } from '../../scripts/gateway-flags.ts'
 import { freePort } from '../../scripts/influxd.ts'
+import { ADMIN_TOKEN, registrationFor } from './gateway.ts'
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url))
 
@@ -67,4 +69,15 @@ export async function waitReady(gw: ChildGateway, timeoutMs = 30_000): Promise<v
     await new Promise((r) => setTimeout(r, 100))
   }
   throw new Error(`gateway not ready within ${timeoutMs} ms: ${gw.output().slice(-2000)}`)
+}
+
+/** Registers a cabinet through a child gateway's admin API (ADMIN_TOKEN); returns its secret. */
+export async function registerOn(gw: ChildGateway, id: string): Promise<string> {
+  const res = await fetch(`${gw.httpUrl}/api/v1/cabinets`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' },
+    body: JSON.stringify(registrationFor(id)),
+  })
+  expect(res.status).toBe(201)
+  return ((await res.json()) as { secret: string }).secret
 }

@@ -3,20 +3,10 @@ import { mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { type ChildGateway, spawnGateway, waitReady } from '../helpers/child-gateway.ts'
-import { ADMIN_TOKEN, connectCabinet, registrationFor } from '../helpers/gateway.ts'
+import { registerOn, spawnGateway, waitReady } from '../helpers/child-gateway.ts'
+import { ADMIN_TOKEN, connectCabinet } from '../helpers/gateway.ts'
 import { eventually, influxRows, influxUrl } from '../helpers/influx.ts'
 import { publishBurst, storedSeqs } from '../helpers/load.ts'
-
-async function register(gw: ChildGateway, id: string): Promise<string> {
-  const res = await fetch(`${gw.httpUrl}/api/v1/cabinets`, {
-    method: 'POST',
-    headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' },
-    body: JSON.stringify(registrationFor(id)),
-  })
-  expect(res.status).toBe(201)
-  return ((await res.json()) as { secret: string }).secret
-}
 
 describe('durability across a crash', () => {
   it('keeps every acknowledged message when the gateway is SIGKILLed right after PUBACKs: after restart each is in InfluxDB exactly once', async () => {
@@ -38,7 +28,7 @@ describe('durability across a crash', () => {
     const first = await spawnGateway(env)
     await waitReady(first)
     const cabinets = ['KILL-0001', 'KILL-0002', 'KILL-0003', 'KILL-0004']
-    const secrets = await Promise.all(cabinets.map((id) => register(first, id)))
+    const secrets = await Promise.all(cabinets.map((id) => registerOn(first, id)))
     const acked = new Map(cabinets.map((id) => [id, new Set<number>()]))
     const clients = await Promise.all(
       cabinets.map((id, i) => connectCabinet(first.mqttUrl, id, secrets[i] as string)),

@@ -3,8 +3,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
-import { type ChildGateway, spawnGateway, waitReady } from '../helpers/child-gateway.ts'
-import { ADMIN_TOKEN, connectCabinet, registrationFor } from '../helpers/gateway.ts'
+import { registerOn, spawnGateway, waitReady } from '../helpers/child-gateway.ts'
+import { ADMIN_TOKEN, connectCabinet } from '../helpers/gateway.ts'
 import { eventually, influxRows, influxUrl } from '../helpers/influx.ts'
 import { publishBurst, storedSeqs } from '../helpers/load.ts'
 import { record, render } from './report.ts'
@@ -14,16 +14,6 @@ const CABINETS = ['KILLR-0001', 'KILLR-0002', 'KILLR-0003', 'KILLR-0004']
 const PER_ROUND = 2500
 /** Each round publishes its own seq range, so a message is named by (cabinet, seq) across rounds. */
 const ROUND_STRIDE = 10_000
-
-async function register(gw: ChildGateway, id: string): Promise<string> {
-  const res = await fetch(`${gw.httpUrl}/api/v1/cabinets`, {
-    method: 'POST',
-    headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' },
-    body: JSON.stringify(registrationFor(id)),
-  })
-  expect(res.status).toBe(201)
-  return ((await res.json()) as { secret: string }).secret
-}
 
 describe('repeated SIGKILL under load', () => {
   afterAll(() => {
@@ -56,7 +46,7 @@ describe('repeated SIGKILL under load', () => {
       let gw = await spawnGateway(env)
       try {
         await waitReady(gw)
-        for (const id of CABINETS) secrets.set(id, await register(gw, id))
+        for (const id of CABINETS) secrets.set(id, await registerOn(gw, id))
         for (let round = 0; round < SCALE.kills; round++) {
           if (round > 0) {
             gw = await spawnGateway(env)
