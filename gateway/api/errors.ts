@@ -24,8 +24,9 @@ interface Answer {
 
 /**
  * A catalogue code answers with its status, code and message, 5xx included (a client can act on
- * 503 AEDGW_ERR_INFLUX_UNAVAILABLE); fastify's own client errors (4xx) keep their status as
- * AEDGW_ERR_BAD_REQUEST; anything else is 500 AEDGW_ERR_INTERNAL with nothing of it leaked.
+ * 503 AEDGW_ERR_INFLUX_UNAVAILABLE) unless it is marked internal; fastify's own client errors
+ * (4xx) keep their status as AEDGW_ERR_BAD_REQUEST; anything else is 500 AEDGW_ERR_INTERNAL with
+ * nothing of it leaked (the log has it).
  */
 function answerFor(err: FastifyError): Answer {
   const code: unknown = err.code
@@ -35,7 +36,10 @@ function answerFor(err: FastifyError): Answer {
   if (code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
     return { status: 413, error: 'AEDGW_ERR_BAD_REQUEST', message: err.message }
   }
-  if (!isErrorCode(code) && err.statusCode && err.statusCode >= 400 && err.statusCode < 500) {
+  // fastify's own (FST_ERR_*, or a body stream error it gave a status): a code outside the
+  // catalogue that looks like ours is a bug, not a client error
+  const ours = typeof code === 'string' && code.startsWith('AEDGW_ERR_')
+  if (!ours && err.statusCode && err.statusCode >= 400 && err.statusCode < 500) {
     return { status: err.statusCode, error: 'AEDGW_ERR_BAD_REQUEST', message: err.message }
   }
   return { status: 500, error: 'AEDGW_ERR_INTERNAL', message: ERRORS.AEDGW_ERR_INTERNAL.message }

@@ -74,7 +74,7 @@ export const ERRORS = {
   AEDGW_ERR_ACL: {
     status: 403,
     message: 'a cabinet used a topic outside `aed/v1/{its id}/…`',
-    action: 'check the cabinet’s id and firmware topics; the broker refuses the packet',
+    action: 'check the cabinet’s id and firmware topics; the broker closes its connection',
   },
   AEDGW_ERR_RATE: {
     status: 429,
