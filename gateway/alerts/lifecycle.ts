@@ -168,12 +168,9 @@ export class AlertLifecycle {
   resolve(id: string, by: string, comment: string | null, manualResolve: boolean): Alert {
     const a = this.mustOpen(id)
     if (!manualResolve) {
-      throw Object.assign(
-        new AedgwError(
-          'AEDGW_ERR_ALERT_CONDITION',
-          `${a.type} resolves itself when its condition clears; acknowledge it instead`,
-        ),
-        { statusCode: 409 },
+      throw new AedgwError(
+        'AEDGW_ERR_ALERT_CONDITION',
+        `${a.type} resolves itself when its condition clears; acknowledge it instead`,
       )
     }
     this.resolveAlert(a, by, comment)
@@ -232,9 +229,7 @@ export class AlertLifecycle {
     if (!a) throw new AedgwError('AEDGW_ERR_NOT_FOUND', `no alert ${id}`)
     const live = this.byKey.get(alertKey(a.cabinet_id, a.type))
     if (!live || live.id !== id || live.state === 'resolved') {
-      throw Object.assign(new AedgwError('AEDGW_ERR_ALERT_RESOLVED', `alert ${id} is already resolved`), {
-        statusCode: 409,
-      })
+      throw new AedgwError('AEDGW_ERR_ALERT_RESOLVED', `alert ${id} is already resolved`)
     }
     return live
   }

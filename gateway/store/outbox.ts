@@ -209,7 +209,7 @@ export class Outbox extends EventEmitter {
     if (!call) return
     this.calls.delete(reply.id)
     if (reply.ok) call.resolve(reply.result)
-    else call.reject(Object.assign(new Error(reply.message), { code: reply.code }))
+    else call.reject(new AedgwError('AEDGW_ERR_OUTBOX', `${reply.code}: ${reply.message}`))
   }
 
   private failAll(err: Error): void {

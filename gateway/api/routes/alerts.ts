@@ -2,6 +2,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify'
 import { z } from 'zod'
 import type { Alerting } from '../../alerts/alerting.ts'
 import type { Alert, Transition } from '../../alerts/types.ts'
+import { AedgwError } from '../../lib/errors.ts'
 import { requireRole } from '../auth.ts'
 import type { ApiContext } from '../context.ts'
 import { parseOr400 } from '../errors.ts'
@@ -114,7 +115,7 @@ export function alertRoutes(app: FastifyInstance, ctx: ApiContext, alerting: Ale
     async (req) => {
       const { id } = parseOr400(idParams, req.params)
       const a = alerting.lifecycle.byId(id)
-      if (!a) throw Object.assign(new Error(`no alert ${id}`), { code: 'AEDGW_ERR_NOT_FOUND' })
+      if (!a) throw new AedgwError('AEDGW_ERR_NOT_FOUND', `no alert ${id}`)
       return { ...alertView(a), transitions: alerting.store.transitions(id).map(transitionView) }
     },
   )
@@ -142,7 +143,7 @@ export function alertRoutes(app: FastifyInstance, ctx: ApiContext, alerting: Ale
       const { id } = parseOr400(idParams, req.params)
       const b = parseOr400(actBody, req.body ?? {})
       const a = alerting.lifecycle.byId(id)
-      if (!a) throw Object.assign(new Error(`no alert ${id}`), { code: 'AEDGW_ERR_NOT_FOUND' })
+      if (!a) throw new AedgwError('AEDGW_ERR_NOT_FOUND', `no alert ${id}`)
       return alertView(
         alerting.lifecycle.resolve(id, actor(req, b.by), b.comment ?? null, alerting.manualResolve(a.type)),
       )

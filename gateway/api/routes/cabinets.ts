@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify'
 import { z } from 'zod'
+import { AedgwError } from '../../lib/errors.ts'
 import { districtByCode } from '../../protocol/districts.ts'
 import { registrationSchema } from '../../protocol/registration.ts'
 import { CABINET_ID_RE } from '../../protocol/topics.ts'
@@ -82,7 +83,7 @@ export function cabinetRoutes(app: FastifyInstance, ctx: ApiContext): void {
     async (req) => {
       const { id } = parseOr400(idParams, req.params)
       const c = ctx.registry.get(id)
-      if (!c) throw Object.assign(new Error(`no cabinet ${id}`), { code: 'AEDGW_ERR_CABINET_NOT_FOUND' })
+      if (!c) throw new AedgwError('AEDGW_ERR_CABINET_NOT_FOUND', `no cabinet ${id}`)
       return view(ctx, c)
     },
   )
@@ -96,8 +97,7 @@ export function cabinetRoutes(app: FastifyInstance, ctx: ApiContext): void {
     async (req) => {
       const { id } = parseOr400(idParams, req.params)
       const reg = parseOr400(registrationSchema, req.body)
-      if (reg.id !== id)
-        throw Object.assign(new Error('body id differs from the path'), { code: 'AEDGW_ERR_VALIDATION' })
+      if (reg.id !== id) throw new AedgwError('AEDGW_ERR_VALIDATION', 'body id differs from the path')
       return view(ctx, ctx.registry.update(reg))
     },
   )

@@ -87,21 +87,13 @@ export class BkkhdcExports {
     const { store, clock, log } = this.deps
     periodOf(month)
     if (!monthEnded(month, clock()))
-      throw Object.assign(
-        new AedgwError('AEDGW_ERR_PERIOD_NOT_OVER', `${month} has not ended yet (Bangkok time)`),
-        {
-          statusCode: 409,
-        },
-      )
+      throw new AedgwError('AEDGW_ERR_PERIOD_NOT_OVER', `${month} has not ended yet (Bangkok time)`)
     const existing = store.forMonth(month)
     const latest = existing[0]
     if (latest && !opts.force)
-      throw Object.assign(
-        new AedgwError(
-          'AEDGW_ERR_EXPORT_EXISTS',
-          `${month} was built already as ${latest.dataset_id} (${latest.state}); add ?force=true to build it again`,
-        ),
-        { statusCode: 409 },
+      throw new AedgwError(
+        'AEDGW_ERR_EXPORT_EXISTS',
+        `${month} was built already as ${latest.dataset_id} (${latest.state}); add ?force=true to build it again`,
       )
     const revision = (latest?.revision ?? 0) + 1
     const id = datasetId(month, revision)
@@ -110,12 +102,8 @@ export class BkkhdcExports {
       ds = await buildMonth(this.deps, month, id)
     } catch (err) {
       this.audit('build_failed', id, month, { trigger: opts.trigger, error: String(err) })
-      throw Object.assign(
-        new AedgwError('AEDGW_ERR_INFLUX_UNAVAILABLE', `could not read InfluxDB history: ${String(err)}`, {
-          cause: err,
-        }),
-        { statusCode: 503 },
-      )
+      const message = `could not read InfluxDB history: ${String(err)}`
+      throw new AedgwError('AEDGW_ERR_INFLUX_UNAVAILABLE', message, { cause: err })
     }
     store.insert(ds, revision, clock())
     const rows = Object.fromEntries(ds.manifest.files.map((f) => [f.name, f.rows]))
