@@ -1,5 +1,6 @@
 import type { Registration } from '../gateway/protocol/index.ts'
 import { DISTRICTS, subdistrictsByDistrict } from './data.ts'
+import { conditionQuantile } from './model/condition.ts'
 import { derive } from './random.ts'
 import { NAMED_PLACES, pickWeighted, SITE_TEMPLATES, type SiteKind } from './sites.ts'
 
@@ -11,6 +12,12 @@ export interface CabinetSpec {
   outdoor: boolean
   /** Seconds between heartbeats (the firmware's configured interval). */
   intervalS: number
+  /**
+   * Where the cabinet stands in the fleet's condition, a quantile in [0, 1): spread evenly over
+   * the fleet (model/condition.ts), so the shares of flat batteries, expired pads and device
+   * faults hold for any fleet size.
+   */
+  condition: number
 }
 
 export interface FleetOptions {
@@ -32,11 +39,13 @@ export function buildFleet(opts: FleetOptions): CabinetSpec[] {
   if (districts.length === 0) throw new Error('no district selected')
   const specs: CabinetSpec[] = []
   const usedNames = new Set<string>()
+  const rotation = derive(opts.seed, 'fleet', 'condition').next()
   for (let i = 0; i < opts.count; i++) {
     const district = districts[i % districts.length]!
     const n = Math.floor(i / districts.length) + 1
     const id = `BKK-${district.code}-${String(n).padStart(4, '0')}`
-    specs.push(cabinetSpec(opts.seed, id, district.code, opts.intervalS ?? 60, usedNames))
+    const spec = cabinetSpec(opts.seed, id, district.code, opts.intervalS ?? 60, usedNames)
+    specs.push({ ...spec, condition: conditionQuantile(i, rotation) })
   }
   return specs
 }
@@ -47,7 +56,7 @@ function cabinetSpec(
   code: string,
   intervalS: number,
   usedNames: Set<string>,
-): CabinetSpec {
+): Omit<CabinetSpec, 'condition'> {
   const rnd = derive(seed, id, 'site')
   const district = DISTRICTS.find((d) => d.code === code)!
   const template = pickWeighted(SITE_TEMPLATES, rnd.next())

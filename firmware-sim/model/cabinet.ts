@@ -2,9 +2,10 @@ import type { EventWire, HeartbeatWire } from '../../gateway/protocol/index.ts'
 import { bangkokHour, DAY, HOUR, isoDate, MINUTE } from '../clock.ts'
 import type { CabinetSpec } from '../fleet.ts'
 import { derive, type Random } from '../random.ts'
-import { type BatteryState, drain, initialBattery } from './battery.ts'
+import { type BatteryState, drain, dueForReplacement, initialBattery, newBattery } from './battery.ts'
+import { type CabinetCondition, conditionOf } from './condition.ts'
 import { DoorState, type EpisodeKind, episodeSteps } from './door.ts'
-import { padExpiryMs, padType } from './pads.ts'
+import { newPadExpiryMs, padExpiryMs, padsDue, padType } from './pads.ts'
 import { DEFAULT_PARAMS, type ModelParams } from './params.ts'
 import { type CabinetThermal, cabinetTempC, heatWaveC } from './temperature.ts'
 
@@ -28,7 +29,10 @@ export class CabinetModel {
   private readonly params: ModelParams
   private readonly rnd: Random
   private readonly thermal: CabinetThermal
-  private readonly battery: BatteryState
+  private battery: BatteryState
+  private readonly condition: CabinetCondition
+  /** The device fails its self-tests until a technician repairs it. */
+  private deviceFault: boolean
   private readonly door = new DoorState()
   private readonly driftPpm: number
   private readonly rssiBase: number
@@ -53,8 +57,14 @@ export class CabinetModel {
     this.rnd = derive(seed, this.id, 'model')
     const setup = derive(seed, this.id, 'setup')
     this.thermal = { outdoor: spec.outdoor, offsetC: setup.normal(0, 1.2) }
-    this.battery = initialBattery(setup, startMs)
-    this.padExpiry = padExpiryMs(setup, startMs, params.padSpread)
+    this.condition = conditionOf(spec.condition, params.health, params.padSpread)
+    // effective mean temperatures for the drain (it grows faster than linearly with heat)
+    const meanC = (spec.outdoor ? 33 : 26) + params.extraHeatC
+    this.battery = initialBattery(setup, startMs, meanC, this.condition.batteryBad)
+    this.padExpiry = padExpiryMs(setup, startMs, this.condition.padsExpired, params.padSpread)
+    this.deviceFault = this.condition.deviceFault
+    // the self-test the cabinet last ran before the simulation starts
+    this.selfTest = this.deviceFault ? 'fail' : 'pass'
     this.padType = padType(setup)
     this.driftPpm = setup.range(-params.driftPpm, params.driftPpm)
     this.rssiBase = Math.round(setup.normal(-76, 7))
@@ -161,31 +171,31 @@ export class CabinetModel {
       case 'selfTest': {
         const heat = this.tempC(at) > 40 ? 3 : 1
         const weak = this.battery.pct < 10 ? 20 : 1
-        this.selfTest =
-          this.rnd.chance(p.selfTestFailP * heat * weak) || !this.door.aedPresent ? 'fail' : 'pass'
+        const failed = this.deviceFault || this.rnd.chance(p.selfTestFailP * heat * weak)
+        this.selfTest = failed || !this.door.aedPresent ? 'fail' : 'pass'
         const detail = !this.door.aedPresent
           ? 'no AED in cabinet'
-          : this.selfTest === 'fail'
-            ? 'pad impedance out of range'
-            : undefined
+          : this.deviceFault
+            ? 'device fault: service required'
+            : this.selfTest === 'fail'
+              ? 'pad impedance out of range'
+              : undefined
         out.push(this.event(at, 'self_test', detail, this.selfTest))
         this.next.selfTest = this.nextSelfTest(at + HOUR)
         return
       }
       case 'episode': {
         const u = this.rnd.next() * this.episodeRate()
+        const inspection = this.inspectionRate()
         const kind: EpisodeKind =
           u < p.rescuePerDay
             ? 'rescue'
-            : u < p.rescuePerDay + p.inspectionPerDay
+            : u < p.rescuePerDay + inspection
               ? 'inspection'
-              : u < p.rescuePerDay + p.inspectionPerDay + p.theftPerDay
+              : u < p.rescuePerDay + inspection + p.theftPerDay
                 ? 'theft'
                 : 'tamper'
-        this.trigger(kind, at)
-        // an inspection restocks expired pads now and then
-        if (kind === 'inspection' && this.padExpiry < at + 30 * DAY && this.rnd.chance(0.3))
-          this.padExpiry = at + this.rnd.range(700, 900) * DAY
+        if (this.trigger(kind, at) && kind === 'inspection') this.inspect(at)
         this.next.episode = at + this.rnd.exp(DAY / this.episodeRate())
         return
       }
@@ -221,9 +231,26 @@ export class CabinetModel {
     return this.event(at, 'power_restored')
   }
 
+  /**
+   * An inspection visit: the technician replaces a battery that is low or near its use-by date,
+   * pads due within 60 days, and repairs a device whose self-test fails (the next self-test
+   * reports it). Battery level and use-by date of the replacement are new together.
+   */
+  private inspect(at: number): void {
+    if (dueForReplacement(this.battery, at)) this.battery = newBattery(this.rnd, at)
+    if (padsDue(this.padExpiry, at)) this.padExpiry = newPadExpiryMs(this.rnd, at)
+    this.deviceFault = false
+  }
+
+  /** Monthly rounds; a neglected cabinet is visited rarely (it is why it is in that state). */
+  private inspectionRate(): number {
+    const p = this.params
+    return this.condition.neglected ? p.inspectionPerDay * p.neglectedInspection : p.inspectionPerDay
+  }
+
   private episodeRate(): number {
     const p = this.params
-    return p.rescuePerDay + p.inspectionPerDay + p.theftPerDay + p.tamperPerDay
+    return p.rescuePerDay + this.inspectionRate() + p.theftPerDay + p.tamperPerDay
   }
 
   /** Self-tests run daily around 03:00 Bangkok time. */

@@ -1,6 +1,13 @@
 import { describe, expect, it } from 'vitest'
 import { DAY } from '../../../firmware-sim/clock.ts'
-import { drain, drainPctPerHour, initialBattery } from '../../../firmware-sim/model/battery.ts'
+import {
+  drain,
+  drainPctPerHour,
+  dueForReplacement,
+  initialBattery,
+  newBattery,
+  RATED_YEARS,
+} from '../../../firmware-sim/model/battery.ts'
 import { createRandom } from '../../../firmware-sim/random.ts'
 
 const YEAR = 365.25 * DAY
@@ -30,19 +37,36 @@ describe('the AED battery', () => {
     expect(drain({ pct: 1, lifeYears: 4, installedMs: 0, expiryMs: 0 }, 10 * YEAR, 40)).toBe(0)
   })
 
-  it('is found in service at many ages: charges spread, a few past their use-by date', () => {
+  it('is found in a maintained cabinet at any point before it is due: charge and use-by date agree', () => {
     const rnd = createRandom(42)
     const now = Date.UTC(2026, 10, 26)
-    const batteries = Array.from({ length: 1000 }, () => initialBattery(rnd, now))
+    const batteries = Array.from({ length: 1000 }, () => initialBattery(rnd, now, 30))
     for (const b of batteries) {
-      expect(b.pct).toBeGreaterThanOrEqual(0)
+      expect(b.pct).toBeGreaterThanOrEqual(30)
       expect(b.pct).toBeLessThanOrEqual(100)
-      expect(b.expiryMs - b.installedMs).toBeCloseTo(5 * YEAR, -3)
+      expect(b.expiryMs - b.installedMs).toBeCloseTo(RATED_YEARS * YEAR, -3)
+      expect(b.expiryMs - now).toBeGreaterThanOrEqual(60 * DAY - 1)
+      expect(dueForReplacement(b, now)).toBe(false)
     }
-    const expired = batteries.filter((b) => b.expiryMs < now).length
-    expect(expired).toBeGreaterThan(10)
-    expect(expired).toBeLessThan(150)
-    expect(batteries.filter((b) => b.pct > 80).length).toBeGreaterThan(100)
-    expect(batteries.filter((b) => b.pct < 30).length).toBeGreaterThan(50)
+    expect(batteries.filter((b) => b.pct > 80).length).toBeGreaterThan(200)
+    expect(batteries.filter((b) => b.pct < 50).length).toBeGreaterThan(50)
+  })
+
+  it('is found flat and past its use-by date in a neglected cabinet', () => {
+    const rnd = createRandom(42)
+    const now = Date.UTC(2026, 10, 26)
+    for (let i = 0; i < 200; i++) {
+      const b = initialBattery(rnd, now, 30, true)
+      expect(b.pct).toBeLessThan(10)
+      expect(b.expiryMs).toBeLessThan(now)
+    }
+  })
+
+  it('when new, reaches its use-by date with about 15 % left at Bangkok’s mean 30 °C, sooner in the sun', () => {
+    const b = newBattery(createRandom(1), 0)
+    const atUseBy = drain(b, RATED_YEARS * YEAR, 30)
+    expect(atUseBy).toBeGreaterThan(5)
+    expect(atUseBy).toBeLessThan(25)
+    expect(drain(b, RATED_YEARS * YEAR, 36)).toBeLessThan(atUseBy)
   })
 })

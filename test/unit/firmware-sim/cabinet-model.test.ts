@@ -116,13 +116,14 @@ describe('a simulated cabinet', () => {
     )!
     const indoorTwin = { ...spec, outdoor: false }
     const outdoorTwin = { ...spec, outdoor: true }
-    const indoor = new CabinetModel(indoorTwin, 9, START)
-    const sun = new CabinetModel(outdoorTwin, 9, START)
-    const hot = new CabinetModel(outdoorTwin, 9, START, { ...DEFAULT_PARAMS, extraHeatC: 8 })
-    expect(sun.batteryPct).toBe(indoor.batteryPct)
-    const before = indoor.batteryPct
+    // no inspection visits: a replaced battery would hide the drain
+    const still = { ...DEFAULT_PARAMS, inspectionPerDay: 0 }
+    const indoor = new CabinetModel(indoorTwin, 9, START, still)
+    const sun = new CabinetModel(outdoorTwin, 9, START, still)
+    const hot = new CabinetModel(outdoorTwin, 9, START, { ...still, extraHeatC: 8 })
+    const before = [indoor, sun, hot].map((m) => m.batteryPct)
     for (const m of [indoor, sun, hot]) m.advance(START + 30 * DAY)
-    const lost = [indoor, sun, hot].map((m) => before - m.batteryPct)
+    const lost = [indoor, sun, hot].map((m, i) => before[i]! - m.batteryPct)
     expect(lost[0]!).toBeGreaterThan(0.5)
     expect(lost[0]!).toBeLessThan(5)
     expect(lost[1]!).toBeGreaterThan(lost[0]! * 1.2)

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { DAY, HOUR } from '../../../firmware-sim/clock.ts'
-import { DEFAULT_PAD_SPREAD, padExpiryMs } from '../../../firmware-sim/model/pads.ts'
+import { DEFAULT_PAD_SPREAD, newPadExpiryMs, padExpiryMs } from '../../../firmware-sim/model/pads.ts'
 import { ambientC, cabinetTempC, heatWaveC } from '../../../firmware-sim/model/temperature.ts'
 import { createRandom } from '../../../firmware-sim/random.ts'
 
@@ -8,26 +8,36 @@ describe('pad expiry dates', () => {
   const now = Date.UTC(2026, 10, 26, 5)
   const today = Date.UTC(2026, 10, 26)
 
-  it('are spread: some expired, some due within 30 days, most later', () => {
+  it('are past for the cabinets the fleet marks expired, and spread over the next years for the rest', () => {
     const rnd = createRandom(7)
-    const days = Array.from({ length: 2000 }, () => (padExpiryMs(rnd, now) - today) / DAY)
-    const expired = days.filter((d) => d < 0).length / days.length
-    const soon = days.filter((d) => d >= 0 && d <= 30).length / days.length
-    expect(expired).toBeGreaterThan(DEFAULT_PAD_SPREAD.expired * 0.6)
-    expect(expired).toBeLessThan(DEFAULT_PAD_SPREAD.expired * 1.4)
-    expect(soon).toBeGreaterThan(DEFAULT_PAD_SPREAD.within30 * 0.6)
-    expect(soon).toBeLessThan(DEFAULT_PAD_SPREAD.within30 * 1.4)
-    expect(Math.max(...days)).toBeLessThanOrEqual(900)
-    for (const d of days) expect(Number.isInteger(d)).toBe(true)
+    const expired = Array.from({ length: 500 }, () => (padExpiryMs(rnd, now, true) - today) / DAY)
+    for (const d of expired) expect(d).toBeLessThan(0)
+    const rest = Array.from({ length: 2000 }, () => (padExpiryMs(rnd, now, false) - today) / DAY)
+    for (const d of rest) expect(d).toBeGreaterThanOrEqual(0)
+    const soon = rest.filter((d) => d <= 30).length / rest.length
+    const share = DEFAULT_PAD_SPREAD.within30 / (1 - DEFAULT_PAD_SPREAD.expired)
+    expect(soon).toBeGreaterThan(share * 0.6)
+    expect(soon).toBeLessThan(share * 1.4)
+    expect(Math.max(...rest)).toBeLessThanOrEqual(900)
+    for (const d of [...expired, ...rest]) expect(Number.isInteger(d)).toBe(true)
   })
 
   it('follow a scenario that makes many pads due', () => {
     const rnd = createRandom(7)
     const days = Array.from(
       { length: 1000 },
-      () => (padExpiryMs(rnd, now, { expired: 0.2, within30: 0.4 }) - today) / DAY,
+      () => (padExpiryMs(rnd, now, false, { expired: 0.2, within30: 0.4 }) - today) / DAY,
     )
-    expect(days.filter((d) => d <= 30).length).toBeGreaterThan(500)
+    expect(days.filter((d) => d <= 30).length).toBeGreaterThan(400)
+  })
+
+  it('of new pads are 2 to 2.5 years away', () => {
+    const rnd = createRandom(3)
+    for (let i = 0; i < 200; i++) {
+      const d = (newPadExpiryMs(rnd, now) - today) / DAY
+      expect(d).toBeGreaterThanOrEqual(730)
+      expect(d).toBeLessThanOrEqual(900)
+    }
   })
 })
 
