@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs'
 import { describe, expect, it } from 'vitest'
-import { type Measurement, MEASUREMENTS, ROLLUPS } from '../../../../gateway/store/schema/index.ts'
+import { MEASUREMENTS, type Measurement, ROLLUPS } from '../../../../gateway/store/schema/index.ts'
 
 const doc = readFileSync(new URL('../../../../docs/influxdb-schema.md', import.meta.url), 'utf8')
 
