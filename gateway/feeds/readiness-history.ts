@@ -24,8 +24,9 @@ interface Last {
 
 /**
  * Readiness history in InfluxDB: measurement `readiness`, one point per change of a cabinet's
- * readiness or of its reason codes (docs/influxdb-schema.md). Readiness is polled every `intervalMs` rather than hooked into the rules, so
- * conditions that start with time alone (offline, expiry) are seen too. The last value written is
+ * readiness or of its reason codes (docs/influxdb-schema.md). Readiness is polled every
+ * `intervalMs` rather than hooked into the rules, so conditions that start with time alone
+ * (offline, expiry) are seen too. The last value written is
  * kept in state.db: a restart does not write every cabinet again.
  */
 export class ReadinessHistory {

@@ -75,3 +75,14 @@ export class Line<M extends Measurement> {
     return this.point.toLineProtocol() as string
   }
 }
+
+/**
+ * Quoted InfluxQL identifiers of `m`, for the gateway's own queries: a measurement, tag or field
+ * name that the schema does not declare fails to compile. Declared names are plain snake_case,
+ * so double quotes need no escaping (https://docs.influxdata.com/influxdb/v1/query_language/spec/#identifiers).
+ */
+export function influxql<M extends Measurement>(
+  m: M,
+): { from: string; key: (k: M['tags'][number] | FieldKey<M>) => string } {
+  return { from: `"${m.name}"`, key: (k) => `"${k}"` }
+}
