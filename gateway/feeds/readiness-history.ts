@@ -1,8 +1,8 @@
-import { Point } from '@influxdata/influxdb-client'
 import type Database from 'better-sqlite3'
 import type { Logger } from 'pino'
 import type { Registry } from '../registry/registry.ts'
 import type { Readiness, ReadinessReason } from '../state/readiness.ts'
+import { readinessLine } from '../store/schema/index.ts'
 
 export type ReadinessOf = (id: string) => { readiness: Readiness; reasons: ReadinessReason[] }
 
@@ -24,9 +24,9 @@ interface Last {
 
 /**
  * Readiness history in InfluxDB: measurement `readiness`, one point per change of a cabinet's
- * readiness or of its reason codes (docs/grafana.md, "Assumed, written by the readiness and alert
- * stages"). Readiness is polled every `intervalMs` rather than hooked into the rules, so
- * conditions that start with time alone (offline, expiry) are seen too. The last value written is
+ * readiness or of its reason codes (docs/influxdb-schema.md). Readiness is polled every
+ * `intervalMs` rather than hooked into the rules, so conditions that start with time alone
+ * (offline, expiry) are seen too. The last value written is
  * kept in state.db: a restart does not write every cabinet again.
  */
 export class ReadinessHistory {
@@ -105,30 +105,4 @@ export class ReadinessHistory {
       save.run(reg.id, r.readiness, codes, at)
     }
   }
-}
-
-/**
- * One `readiness` point. `reasons` is for people (the dashboards' tooltips); `reason_codes` (rule
- * types, comma-separated, sorted) is for aggregation (the BKKHDC dataset's causes).
- */
-export function readinessLine(p: {
-  cabinet: string
-  district: string
-  readiness: Readiness
-  reasons: ReadinessReason[]
-  lat: number
-  lon: number
-  atMs: number
-}): string {
-  return new Point('readiness')
-    .tag('cabinet', p.cabinet)
-    .tag('district', p.district)
-    .tag('readiness', p.readiness)
-    .stringField('state', p.readiness)
-    .stringField('reasons', p.reasons.map((r) => r.message).join('; '))
-    .stringField('reason_codes', [...new Set(p.reasons.map((r) => r.code))].sort().join(','))
-    .floatField('lat', p.lat)
-    .floatField('lon', p.lon)
-    .timestamp(String(p.atMs))
-    .toLineProtocol() as string
 }

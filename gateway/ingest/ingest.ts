@@ -4,7 +4,7 @@ import { type CabinetEvent, eventSchema } from '../protocol/event.ts'
 import { type Heartbeat, heartbeatSchema } from '../protocol/heartbeat.ts'
 import { type CabinetStatus, parseStatus } from '../protocol/status.ts'
 import type { PublishLeaf } from '../protocol/topics.ts'
-import { eventLine, heartbeatLine, type PointMeta, statusLine } from '../store/schema.ts'
+import { eventLine, heartbeatLine, type PointMeta, statusLine } from '../store/schema/index.ts'
 
 export type Reading =
   | { kind: 'heartbeat'; cabinet: string; value: Heartbeat; meta: PointMeta }

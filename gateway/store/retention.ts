@@ -1,52 +1,13 @@
 import type { Logger } from 'pino'
 import type { Config } from '../config/schema.ts'
 import { classify, type InfluxApi } from './influx.ts'
+import { ROLLUPS, type Rollup } from './schema/index.ts'
 
 export type RetentionConfig = Config['retention']
 
 /** Retention policy names: dashboards query `"rollup"."heartbeat_1h"`, and raw data by default. */
 export const RAW_RP = 'raw'
 export const ROLLUP_RP = 'rollup'
-
-export interface Rollup {
-  /** Continuous query name; also names the rollup in logs. */
-  name: string
-  source: string
-  target: string
-  /** The SELECT clause (aggregates with AS names), without INTO/FROM. */
-  select: string
-}
-
-/**
- * Hourly rollups. `GROUP BY time(1h), *` keeps every tag, so a rollup is queried with the same
- * WHERE clauses as its raw measurement. Counters of the gateway are cumulative, so their hourly
- * max still yields rates through non_negative_derivative.
- */
-export const ROLLUPS: readonly Rollup[] = [
-  {
-    name: 'cq_heartbeat_1h',
-    source: 'heartbeat',
-    target: 'heartbeat_1h',
-    select:
-      'mean("battery_pct") AS "battery_pct", min("battery_pct") AS "battery_pct_min", ' +
-      'mean("temp_c") AS "temp_c", max("temp_c") AS "temp_c_max", ' +
-      'min("pad_days_left") AS "pad_days_left", min("battery_days_left") AS "battery_days_left", ' +
-      'min("rssi_dbm") AS "rssi_dbm_min", count("seq") AS "heartbeats"',
-  },
-  { name: 'cq_event_1h', source: 'event', target: 'event_1h', select: 'count("seq") AS "events"' },
-  { name: 'cq_alert_1h', source: 'alert', target: 'alert_1h', select: 'count("id") AS "transitions"' },
-  {
-    name: 'cq_gateway_1h',
-    source: 'gateway',
-    target: 'gateway_1h',
-    select:
-      'max("received_total") AS "received_total", max("accepted_total") AS "accepted_total", ' +
-      'max("rejected_total") AS "rejected_total", max("outbox_depth") AS "outbox_depth_max", ' +
-      'max("outbox_oldest_age_s") AS "outbox_oldest_age_s_max", ' +
-      'max("influx_write_p99_ms") AS "influx_write_p99_ms_max", ' +
-      'mean("connected") AS "connected", min("connected") AS "connected_min"',
-  },
-]
 
 /** InfluxQL identifier quoting (https://docs.influxdata.com/influxdb/v1/query_language/spec/#identifiers). */
 export function ident(name: string): string {

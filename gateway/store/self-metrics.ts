@@ -1,32 +1,11 @@
 import { hostname } from 'node:os'
-import { Point } from '@influxdata/influxdb-client'
 import type { Logger } from 'pino'
 import type { Metrics } from '../lib/metrics.ts'
 import type { Outbox } from './outbox.ts'
+import { type GatewaySnapshot, gatewayLines } from './schema/index.ts'
 
-/** Measurements the gateway writes about itself (docs/grafana.md, "Gateway"). */
-export const SELF_MEASUREMENT = { gateway: 'gateway', rejections: 'gateway_rejections' } as const
 /** The outbox row's cabinet for self-metrics lines: not a valid cabinet id, so never a cabinet's. */
 export const SELF_CABINET = '_gateway'
-
-/** One reading of the gateway's own metrics. Totals are cumulative since start, like Prometheus counters. */
-export interface GatewaySnapshot {
-  received_total: number
-  accepted_total: number
-  rejected_total: number
-  duplicates_total: number
-  quarantined_total: number
-  influx_lines_total: number
-  influx_write_failures_total: number
-  outbox_depth: number
-  outbox_bytes: number
-  outbox_oldest_age_s: number
-  connected: number
-  /** Write latency quantiles over the last interval; null when nothing was written. */
-  influx_write_p50_ms: number | null
-  influx_write_p99_ms: number | null
-  rejected_by_reason: Record<string, number>
-}
 
 interface Sample {
   value: number
@@ -83,36 +62,6 @@ export function quantileBetween(before: Buckets, after: Buckets, q: number): num
     below = upTo
   }
   return lower
-}
-
-/** Line protocol for one snapshot: a `gateway` point and a `gateway_rejections` point per reason. */
-export function gatewayLines(s: GatewaySnapshot, instance: string, timeMs: number): string[] {
-  const p = new Point(SELF_MEASUREMENT.gateway)
-    .tag('instance', instance)
-    .intField('received_total', s.received_total)
-    .intField('accepted_total', s.accepted_total)
-    .intField('rejected_total', s.rejected_total)
-    .intField('duplicates_total', s.duplicates_total)
-    .intField('quarantined_total', s.quarantined_total)
-    .intField('influx_lines_total', s.influx_lines_total)
-    .intField('influx_write_failures_total', s.influx_write_failures_total)
-    .intField('outbox_depth', s.outbox_depth)
-    .intField('outbox_bytes', s.outbox_bytes)
-    .floatField('outbox_oldest_age_s', s.outbox_oldest_age_s)
-    .intField('connected', s.connected)
-    .timestamp(String(timeMs))
-  if (s.influx_write_p50_ms !== null) p.floatField('influx_write_p50_ms', s.influx_write_p50_ms)
-  if (s.influx_write_p99_ms !== null) p.floatField('influx_write_p99_ms', s.influx_write_p99_ms)
-  const lines = [p.toLineProtocol() as string]
-  for (const [reason, n] of Object.entries(s.rejected_by_reason)) {
-    const r = new Point(SELF_MEASUREMENT.rejections)
-      .tag('instance', instance)
-      .tag('reason', reason)
-      .intField('total', n)
-      .timestamp(String(timeMs))
-    lines.push(r.toLineProtocol() as string)
-  }
-  return lines
 }
 
 export interface SelfMetricsDeps {

@@ -1,12 +1,17 @@
 import { Point } from '@influxdata/influxdb-client'
 import { districtByCode } from '../../gateway/protocol/districts.ts'
 import type { Heartbeat } from '../../gateway/protocol/heartbeat.ts'
-import { eventLine, heartbeatLine, type PointMeta } from '../../gateway/store/schema.ts'
-import { type GatewaySnapshot, gatewayLines } from '../../gateway/store/self-metrics.ts'
+import {
+  eventLine,
+  type GatewaySnapshot,
+  gatewayLines,
+  heartbeatLine,
+  type PointMeta,
+} from '../../gateway/store/schema/index.ts'
 
 /**
  * A deterministic backfill of a small Bangkok fleet for the dashboard tests: three weeks of
- * hourly heartbeats and door events (line protocol from gateway/store/schema.ts), readiness and
+ * hourly heartbeats and door events (line protocol from gateway/store/schema/), readiness and
  * alert transitions in the shape docs/grafana.md assumes, and six hours of gateway self-metrics.
  * Some cabinets end not ready, degraded, offline or in use, so every panel has something to show.
  */

@@ -3,7 +3,8 @@ import pino from 'pino'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { loadConfig } from '../../gateway/config/load.ts'
 import { InfluxApi } from '../../gateway/store/influx.ts'
-import { backfillRollups, ROLLUPS, setupRetention } from '../../gateway/store/retention.ts'
+import { backfillRollups, setupRetention } from '../../gateway/store/retention.ts'
+import { ROLLUPS } from '../../gateway/store/schema/index.ts'
 import { influxRows, influxUrl } from '../helpers/influx.ts'
 
 const log = pino({ level: 'silent' })

@@ -1,4 +1,5 @@
 import type { InfluxApi, InfluxSeries } from '../../store/influx.ts'
+import { ALERT, EVENT, HEARTBEAT, influxql, READINESS } from '../../store/schema/index.ts'
 import { bangkokDate } from '../bangkok-time.ts'
 import type { Period } from './period.ts'
 
@@ -30,25 +31,34 @@ function rows(series: InfluxSeries[]): Array<Record<string, unknown>> {
 
 const str = (v: unknown): string | null => (typeof v === 'string' ? v : null)
 
+const readiness = influxql(READINESS)
+const heartbeat = influxql(HEARTBEAT)
+const event = influxql(EVENT)
+const alert = influxql(ALERT)
+
 export async function readHistory(influx: Pick<InfluxApi, 'query'>, p: Period): Promise<History> {
   const range = `time >= ${p.startMs}ms AND time < ${p.endMs}ms`
+  const r = readiness.key
+  const perCabinet = `GROUP BY ${r('cabinet')}, ${r('district')}`
   const [before, within, beats, uses, alerts, expiries] = await Promise.all([
     influx.query(
-      `SELECT last("state") AS "state", "reason_codes" FROM "readiness" WHERE time < ${p.startMs}ms GROUP BY "cabinet", "district"`,
+      `SELECT last(${r('state')}) AS "state", ${r('reason_codes')} FROM ${readiness.from} WHERE time < ${p.startMs}ms ${perCabinet}`,
     ),
     influx.query(
-      `SELECT "state", "reason_codes" FROM "readiness" WHERE ${range} GROUP BY "cabinet", "district"`,
+      `SELECT ${r('state')}, ${r('reason_codes')} FROM ${readiness.from} WHERE ${range} ${perCabinet}`,
     ),
     // day buckets start at Bangkok midnight (InfluxQL tz() clause)
     influx.query(
-      `SELECT count("seq") FROM "heartbeat" WHERE ${range} GROUP BY time(1d), "cabinet", "district" fill(none) tz('Asia/Bangkok')`,
+      `SELECT count(${heartbeat.key('seq')}) FROM ${heartbeat.from} WHERE ${range} GROUP BY time(1d), ${heartbeat.key('cabinet')}, ${heartbeat.key('district')} fill(none) tz('Asia/Bangkok')`,
     ),
     influx.query(
-      `SELECT count("seq") FROM "event" WHERE "type" = 'aed_removed' AND ${range} GROUP BY "district"`,
+      `SELECT count(${event.key('seq')}) FROM ${event.from} WHERE ${event.key('type')} = 'aed_removed' AND ${range} GROUP BY ${event.key('district')}`,
     ),
-    influx.query(`SELECT "kind" FROM "alert" WHERE ${range} GROUP BY "district", "type"`),
     influx.query(
-      `SELECT last("pad_expiry") AS "pad", last("battery_expiry") AS "battery" FROM "heartbeat" WHERE ${range} GROUP BY "cabinet", "district"`,
+      `SELECT ${alert.key('kind')} FROM ${alert.from} WHERE ${range} GROUP BY ${alert.key('district')}, ${alert.key('type')}`,
+    ),
+    influx.query(
+      `SELECT last(${heartbeat.key('pad_expiry')}) AS "pad", last(${heartbeat.key('battery_expiry')}) AS "battery" FROM ${heartbeat.from} WHERE ${range} GROUP BY ${heartbeat.key('cabinet')}, ${heartbeat.key('district')}`,
     ),
   ])
   const h: History = {
