@@ -4,12 +4,14 @@ import type { Config } from '../config/schema.ts'
 import type { SecretHasher } from '../lib/secrets.ts'
 import type { Registry } from '../registry/registry.ts'
 import type { InfluxApi } from '../store/influx.ts'
-import { ExportStore } from './bkkhdc/export-store.ts'
+import type { ExportStore } from './bkkhdc/export-store.ts'
 import { BkkhdcExports } from './bkkhdc/exports.ts'
 import { HealthMapFeed } from './healthmap/feed.ts'
 import { OpeningHoursEvaluator } from './healthmap/opening-hours.ts'
 import { HealthMapPush } from './healthmap/push.ts'
 import { ReadinessHistory, type ReadinessOf } from './readiness-history.ts'
+import { SqliteExportStore } from './sqlite/export-store.ts'
+import { SqliteReadinessHistoryStore } from './sqlite/readiness-history-store.ts'
 
 export interface FeedsDeps {
   config: Readonly<Config>
@@ -38,7 +40,7 @@ export class Feeds {
     const { config, log, clock } = deps
     const child = (module: string) => log.child({ module })
     this.history = new ReadinessHistory({
-      db: deps.db,
+      store: new SqliteReadinessHistoryStore(deps.db),
       registry: deps.registry,
       readinessOf: deps.readinessOf,
       outbox: deps.outbox,
@@ -64,7 +66,7 @@ export class Feeds {
           log: child('healthmap-push'),
         })
       : null
-    this.exportStore = new ExportStore(deps.db)
+    this.exportStore = new SqliteExportStore(deps.db)
     this.bkkhdc = new BkkhdcExports({
       config: config.feeds.bkkhdc,
       store: this.exportStore,

@@ -40,7 +40,6 @@ export class BkkhdcExports {
 
   start(): void {
     const { config, log } = this.deps
-    this.deps.store.init()
     if (config.schedule) {
       this.task = cron.schedule(config.schedule, () => this.scheduled(), {
         timezone: 'Asia/Bangkok',
