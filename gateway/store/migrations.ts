@@ -1,4 +1,5 @@
 import type Database from 'better-sqlite3'
+import { AedgwError } from '../lib/errors.ts'
 
 /**
  * One step of a module's schema. Each module owns its tables and lists its migrations; version 1
@@ -33,10 +34,18 @@ export function runMigrations(db: Database.Database, migrations: readonly Migrat
   const applied: Migration[] = []
   for (const m of ordered(migrations)) {
     if (done.has(`${m.module}/${m.version}`)) continue
-    db.transaction(() => {
-      db.exec(m.up)
-      record.run(m.module, m.version)
-    })()
+    try {
+      db.transaction(() => {
+        db.exec(m.up)
+        record.run(m.module, m.version)
+      })()
+    } catch (err) {
+      throw new AedgwError(
+        'AEDGW_ERR_MIGRATION',
+        `migration ${m.module} v${m.version} failed, nothing of it applied: ${(err as Error).message}`,
+        { cause: err },
+      )
+    }
     applied.push(m)
   }
   return applied
