@@ -47,7 +47,7 @@ async function main(argv: string[]): Promise<number> {
     )
     const files = writeDataset(resolve(out), ds)
     const rows = Object.fromEntries(ds.manifest.files.map((f) => [f.name, f.rows]))
-    store.audit({
+    await store.audit({
       at_ms: Date.now(),
       dataset_id: id,
       month,

@@ -27,22 +27,23 @@ export interface AuditEntry {
 /**
  * The BKKHDC delivery outbox and audit log (SQLite today: ../sqlite/export-store.ts). A dataset's
  * exact files are stored with it, so every retry (and a retry after a restart) sends the same
- * bytes the manifest describes.
+ * bytes the manifest describes. Asynchronous already: every caller is (delivery, builds, the API),
+ * so a PostgreSQL implementation fits behind it as it is.
  */
 export interface ExportStore {
-  insert(ds: Dataset, revision: number, nowMs: number): void
+  insert(ds: Dataset, revision: number, nowMs: number): Promise<void>
   /** The month's builds, newest revision first. */
-  forMonth(month: string): ExportItem[]
+  forMonth(month: string): Promise<ExportItem[]>
   /** The latest builds, newest first. */
-  list(limit?: number): ExportItem[]
+  list(limit?: number): Promise<ExportItem[]>
   /** Pending deliveries whose next attempt is due, oldest build first. */
-  due(nowMs: number): ExportItem[]
+  due(nowMs: number): Promise<ExportItem[]>
   /** The dataset's files by name; empty for an unknown dataset. */
-  files(datasetId: string): Record<string, string>
-  delivered(datasetId: string, nowMs: number): void
+  files(datasetId: string): Promise<Record<string, string>>
+  delivered(datasetId: string, nowMs: number): Promise<void>
   /** Counts a failed attempt; a null `nextAttemptMs` gives up (state `failed`). */
-  attemptFailed(datasetId: string, error: string, nextAttemptMs: number | null): void
-  audit(e: Omit<AuditEntry, 'id'>): void
+  attemptFailed(datasetId: string, error: string, nextAttemptMs: number | null): Promise<void>
+  audit(e: Omit<AuditEntry, 'id'>): Promise<void>
   /** The latest audit entries, newest first. */
-  auditLog(limit?: number): AuditEntry[]
+  auditLog(limit?: number): Promise<AuditEntry[]>
 }

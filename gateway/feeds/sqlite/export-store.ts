@@ -14,7 +14,7 @@ export class SqliteExportStore implements ExportStore {
     this.db = db
   }
 
-  insert(ds: Dataset, revision: number, nowMs: number): void {
+  async insert(ds: Dataset, revision: number, nowMs: number): Promise<void> {
     this.db
       .prepare(
         `INSERT INTO bkkhdc_exports (dataset_id, month, revision, state, next_attempt_ms, created_ms, manifest, files)
@@ -32,21 +32,21 @@ export class SqliteExportStore implements ExportStore {
   }
 
   /** The month's builds, newest revision first. */
-  forMonth(month: string): ExportItem[] {
+  async forMonth(month: string): Promise<ExportItem[]> {
     const rows = this.db
       .prepare(`SELECT ${COLUMNS} FROM bkkhdc_exports WHERE month = ? ORDER BY revision DESC`)
       .all(month) as Row[]
     return rows.map(item)
   }
 
-  list(limit = 100): ExportItem[] {
+  async list(limit = 100): Promise<ExportItem[]> {
     const rows = this.db
       .prepare(`SELECT ${COLUMNS} FROM bkkhdc_exports ORDER BY created_ms DESC LIMIT ?`)
       .all(limit) as Row[]
     return rows.map(item)
   }
 
-  due(nowMs: number): ExportItem[] {
+  async due(nowMs: number): Promise<ExportItem[]> {
     const rows = this.db
       .prepare(
         `SELECT ${COLUMNS} FROM bkkhdc_exports WHERE state = 'pending' AND next_attempt_ms <= ? ORDER BY created_ms`,
@@ -55,14 +55,14 @@ export class SqliteExportStore implements ExportStore {
     return rows.map(item)
   }
 
-  files(datasetId: string): Record<string, string> {
+  async files(datasetId: string): Promise<Record<string, string>> {
     const r = this.db.prepare('SELECT files FROM bkkhdc_exports WHERE dataset_id = ?').get(datasetId) as
       | { files: string }
       | undefined
     return r ? (JSON.parse(r.files) as Record<string, string>) : {}
   }
 
-  delivered(datasetId: string, nowMs: number): void {
+  async delivered(datasetId: string, nowMs: number): Promise<void> {
     this.db
       .prepare(
         `UPDATE bkkhdc_exports SET state = 'delivered', attempts = attempts + 1, delivered_ms = ?, last_error = NULL
@@ -71,7 +71,7 @@ export class SqliteExportStore implements ExportStore {
       .run(nowMs, datasetId)
   }
 
-  attemptFailed(datasetId: string, error: string, nextAttemptMs: number | null): void {
+  async attemptFailed(datasetId: string, error: string, nextAttemptMs: number | null): Promise<void> {
     this.db
       .prepare(
         `UPDATE bkkhdc_exports SET attempts = attempts + 1, last_error = ?,
@@ -82,13 +82,13 @@ export class SqliteExportStore implements ExportStore {
       .run(error, nextAttemptMs, nextAttemptMs, datasetId)
   }
 
-  audit(e: Omit<AuditEntry, 'id'>): void {
+  async audit(e: Omit<AuditEntry, 'id'>): Promise<void> {
     this.db
       .prepare('INSERT INTO bkkhdc_audit (at_ms, dataset_id, month, action, detail) VALUES (?, ?, ?, ?, ?)')
       .run(e.at_ms, e.dataset_id, e.month, e.action, JSON.stringify(e.detail))
   }
 
-  auditLog(limit = 200): AuditEntry[] {
+  async auditLog(limit = 200): Promise<AuditEntry[]> {
     const rows = this.db.prepare('SELECT * FROM bkkhdc_audit ORDER BY id DESC LIMIT ?').all(limit) as Array<
       Omit<AuditEntry, 'detail'> & { detail: string }
     >

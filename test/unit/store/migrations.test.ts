@@ -39,7 +39,7 @@ describe('state.db migrations', () => {
     for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true })
   })
 
-  it('opens a state.db created before migrations and reads every row through the stores', () => {
+  it('opens a state.db created before migrations and reads every row through the stores', async () => {
     const dir = tempDir()
     const before = new Database(stateDbFile(dir))
     before.exec(BEFORE_MIGRATIONS)
@@ -65,9 +65,9 @@ describe('state.db migrations', () => {
     expect(new SqliteDeliveryStore(db).due(1767225600000, 10).map((d) => d.id)).toEqual(['n_1/default/log'])
     expect(new SqliteSilenceStore(db).all().map((s) => s.comment)).toEqual(['works'])
     const exports = new SqliteExportStore(db)
-    expect(exports.forMonth('2025-12').map((e) => e.dataset_id)).toEqual(['bkkhdc-aed-2025-12-r1'])
-    expect(exports.files('bkkhdc-aed-2025-12-r1')).toEqual({ 'a.csv': 'x' })
-    expect(exports.auditLog().map((a) => a.action)).toEqual(['built'])
+    expect((await exports.forMonth('2025-12')).map((e) => e.dataset_id)).toEqual(['bkkhdc-aed-2025-12-r1'])
+    expect(await exports.files('bkkhdc-aed-2025-12-r1')).toEqual({ 'a.csv': 'x' })
+    expect((await exports.auditLog()).map((a) => a.action)).toEqual(['built'])
     expect(new SqliteReadinessHistoryStore(db).all()).toEqual([
       { cabinet: 'C-001', readiness: 'ready', reason_codes: '' },
     ])
