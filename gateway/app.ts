@@ -10,6 +10,8 @@ import { RetainedStatus } from './broker/retained.ts'
 import { SqliteRetainedStore } from './broker/sqlite/retained-store.ts'
 import type { Config } from './config/schema.ts'
 import { Feeds } from './feeds/feeds.ts'
+import { SqliteExportStore } from './feeds/sqlite/export-store.ts'
+import { SqliteReadinessHistoryStore } from './feeds/sqlite/readiness-history-store.ts'
 import { Ingest, type Reading } from './ingest/ingest.ts'
 import { IngestPipeline } from './ingest/pipeline.ts'
 import { Metrics } from './lib/metrics.ts'
@@ -183,7 +185,7 @@ export class Gateway {
     for (const r of retained.all()) await this.broker.publish(r.topic, r.payload, { retain: true, qos: 0 })
     this.feeds = new Feeds({
       config,
-      db,
+      stores: { exports: new SqliteExportStore(db), readinessHistory: new SqliteReadinessHistoryStore(db) },
       registry: this.registry,
       hasher,
       readinessOf: (id) => this.alerting.readiness(id),
