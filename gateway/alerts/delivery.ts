@@ -16,9 +16,10 @@ export interface DeliveryDeps {
 }
 
 /**
- * The notify and retry stages: every notification is written to the delivery store for each notifier of its
- * receiver before the first attempt, so one that could not be delivered is retried after a
- * restart. Retryable failures back off exponentially (with jitter) up to retry_max_ms.
+ * The notify and retry stages: every notification is written to the delivery store for each
+ * notifier of its receiver before the first attempt, so one that could not be delivered is
+ * retried after a restart. Retryable failures back off exponentially (with jitter) up to
+ * retry_max_ms.
  */
 export class Delivery {
   private readonly deps: DeliveryDeps

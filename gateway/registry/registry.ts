@@ -24,8 +24,8 @@ export interface RegistryDeps {
 }
 
 /**
- * Registered cabinets, kept in the registry store (state.db) and mirrored in memory: CONNECT and every message look
- * cabinets up here without touching disk.
+ * Registered cabinets, kept in the registry store (state.db) and mirrored in memory: CONNECT and
+ * every message look cabinets up here without touching disk.
  */
 export class Registry {
   private readonly deps: RegistryDeps

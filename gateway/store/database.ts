@@ -13,7 +13,7 @@ export function stateDbFile(dataDir: string): string {
   return join(dataDir, 'state.db')
 }
 
-/** Opens state.db and applies the modules' migrations not yet applied (gateway/state-db-migrations.ts). */
+/** Opens state.db and applies the modules' migrations not yet applied (state-db-migrations.ts). */
 export function openStateDb(dataDir: string, migrations: readonly Migration[]): Database.Database {
   mkdirSync(dataDir, { recursive: true })
   const db = new Database(stateDbFile(dataDir))

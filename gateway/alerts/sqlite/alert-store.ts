@@ -2,7 +2,7 @@ import type Database from 'better-sqlite3'
 import type { AlertFilter, AlertStore } from '../alert-store.ts'
 import type { Alert, Transition } from '../types.ts'
 
-/** Alerts, transitions and stage values in state.db (tables `alerts`, `alert_transitions`, `alert_kv`). */
+/** Alerts, their transitions and stage values in state.db (`alerts`, `alert_transitions`, `alert_kv`). */
 export class SqliteAlertStore implements AlertStore {
   private readonly db: Database.Database
   private writes: { put: Database.Statement; addTransition: Database.Statement } | null = null
