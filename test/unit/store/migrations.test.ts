@@ -10,11 +10,13 @@ import { SqliteTokenStore } from '../../../gateway/api/sqlite/token-store.ts'
 import { SqliteRetainedStore } from '../../../gateway/broker/sqlite/retained-store.ts'
 import { SqliteExportStore } from '../../../gateway/feeds/sqlite/export-store.ts'
 import { SqliteReadinessHistoryStore } from '../../../gateway/feeds/sqlite/readiness-history-store.ts'
+import { createLogger } from '../../../gateway/lib/logger.ts'
 import { SqliteRegistryStore } from '../../../gateway/registry/sqlite/registry-store.ts'
 import { SqliteLiveStateStore } from '../../../gateway/state/sqlite/live-state-store.ts'
 import { STATE_DB_MIGRATIONS } from '../../../gateway/state-db-migrations.ts'
 import { openStateDb, stateDbFile } from '../../../gateway/store/database.ts'
 import { type Migration, runMigrations } from '../../../gateway/store/migrations.ts'
+import { Outbox } from '../../../gateway/store/outbox.ts'
 
 const BEFORE_MIGRATIONS = readFileSync(
   new URL('../../fixtures/state-db-before-migrations.sql', import.meta.url),
@@ -75,6 +77,43 @@ describe('state.db migrations', () => {
     expect(recorded).toEqual(
       ['alerts', 'api', 'broker', 'feeds', 'registry', 'state'].map((module) => ({ module, version: 1 })),
     )
+  })
+
+  it('opens an outbox.db created before migrations with its unwritten lines', async () => {
+    const dir = tempDir()
+    const before = new Database(join(dir, 'outbox.db'))
+    before.exec(`
+      CREATE TABLE IF NOT EXISTS outbox (
+        id INTEGER PRIMARY KEY AUTOINCREMENT, cabinet TEXT NOT NULL, line TEXT NOT NULL, recv_ms INTEGER NOT NULL
+      );
+      CREATE TABLE IF NOT EXISTS quarantine (
+        id INTEGER PRIMARY KEY AUTOINCREMENT, recv_ms INTEGER NOT NULL, cabinet TEXT NOT NULL,
+        topic TEXT NOT NULL, stage TEXT NOT NULL, reason TEXT NOT NULL, raw BLOB NOT NULL
+      );
+      INSERT INTO outbox (cabinet, line, recv_ms) VALUES ('C-001', 'heartbeat,cabinet=C-001 battery_pct=80i 1', 1);
+    `)
+    before.close()
+    const outbox = new Outbox({
+      dataDir: dir,
+      sync: 'normal',
+      maxBatch: 100,
+      maxBytes: 1_000_000,
+      quarantineMaxEntries: 100,
+      log: createLogger('silent'),
+      clock: () => 0,
+    })
+    await outbox.start()
+    try {
+      expect((await outbox.read(0, 10)).map((r) => r.line)).toEqual([
+        'heartbeat,cabinet=C-001 battery_pct=80i 1',
+      ])
+    } finally {
+      await outbox.stop()
+    }
+    const after = track(new Database(join(dir, 'outbox.db')))
+    expect(after.prepare('SELECT module, version FROM schema_migrations').all()).toEqual([
+      { module: 'outbox', version: 1 },
+    ])
   })
 
   it('keeps new writes across a reopen, applying nothing twice', () => {
