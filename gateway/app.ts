@@ -3,17 +3,23 @@ import type { FastifyInstance } from 'fastify'
 import type { Logger } from 'pino'
 import { Alerting } from './alerts/alerting.ts'
 import { buildApi } from './api/server.ts'
+import { SqliteTokenStore } from './api/sqlite/token-store.ts'
 import { ApiTokens } from './api/tokens.ts'
 import { Broker } from './broker/broker.ts'
 import { RetainedStatus } from './broker/retained.ts'
+import { SqliteRetainedStore } from './broker/sqlite/retained-store.ts'
 import type { Config } from './config/schema.ts'
 import { Feeds } from './feeds/feeds.ts'
+import { SqliteExportStore } from './feeds/sqlite/export-store.ts'
+import { SqliteReadinessHistoryStore } from './feeds/sqlite/readiness-history-store.ts'
 import { Ingest, type Reading } from './ingest/ingest.ts'
 import { IngestPipeline } from './ingest/pipeline.ts'
 import { Metrics } from './lib/metrics.ts'
 import { SecretHasher } from './lib/secrets.ts'
 import { Registry } from './registry/registry.ts'
+import { SqliteRegistryStore } from './registry/sqlite/registry-store.ts'
 import { LiveState } from './state/live-state.ts'
+import { STATE_DB_MIGRATIONS } from './state-db-migrations.ts'
 import { openStateDb, stateDbFile } from './store/database.ts'
 import { InfluxApi } from './store/influx.ts'
 import { Outbox } from './store/outbox.ts'
@@ -57,12 +63,17 @@ export class Gateway {
     const child = (module: string) => log.child({ module })
     const clock = this.clock
 
-    const db = openStateDb(config.data_dir)
+    const db = openStateDb(config.data_dir, STATE_DB_MIGRATIONS)
     this.db = db
     const hasher = SecretHasher.fromDataDir(config.data_dir)
-    this.registry = new Registry({ db, hasher, log: child('registry'), clock })
+    this.registry = new Registry({
+      store: new SqliteRegistryStore(db),
+      hasher,
+      log: child('registry'),
+      clock,
+    })
     this.registry.start()
-    const tokens = new ApiTokens(db, hasher)
+    const tokens = new ApiTokens({ store: new SqliteTokenStore(db), hasher, clock })
     if (config.api.admin_token) tokens.bootstrapAdmin(config.api.admin_token)
 
     this.outbox = new Outbox({
@@ -73,6 +84,7 @@ export class Gateway {
       quarantineMaxEntries: config.store.quarantine_max_entries,
       checkpointFiles: [stateDbFile(config.data_dir)],
       log: child('outbox'),
+      clock,
     })
     await this.outbox.start()
 
@@ -140,7 +152,7 @@ export class Gateway {
       },
     })
     this.alerting.start()
-    const retained = new RetainedStatus(db)
+    const retained = new RetainedStatus(new SqliteRetainedStore(db))
     const onReading = (r: Reading) => {
       this.alerting.onReading(r)
       if (r.kind === 'status') retained.save(r.cabinet, r.value, r.meta.receivedMs)
@@ -173,7 +185,7 @@ export class Gateway {
     for (const r of retained.all()) await this.broker.publish(r.topic, r.payload, { retain: true, qos: 0 })
     this.feeds = new Feeds({
       config,
-      db,
+      stores: { exports: new SqliteExportStore(db), readinessHistory: new SqliteReadinessHistoryStore(db) },
       registry: this.registry,
       hasher,
       readinessOf: (id) => this.alerting.readiness(id),

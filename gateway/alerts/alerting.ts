@@ -8,9 +8,10 @@ import { Thresholds } from '../rules/thresholds.ts'
 import type { CabinetInfo } from '../rules/types.ts'
 import type { LiveState } from '../state/live-state.ts'
 import { type Readiness, type ReadinessReason, readinessOf } from '../state/readiness.ts'
+import { SqliteLiveStateStore } from '../state/sqlite/live-state-store.ts'
 import { StateStore } from '../state/state-store.ts'
 import { alertLine } from '../store/schema/index.ts'
-import { AlertStore } from './alert-store.ts'
+import type { AlertStore } from './alert-store.ts'
 import type { AlertsConfig } from './config.ts'
 import { Delivery } from './delivery.ts'
 import { Dispatcher } from './dispatcher.ts'
@@ -24,6 +25,9 @@ import { buildReceivers } from './notifiers/build.ts'
 import type { Notifier } from './notifiers/notifier.ts'
 import { buildRoute } from './routing.ts'
 import { Silences } from './silences.ts'
+import { SqliteAlertStore } from './sqlite/alert-store.ts'
+import { SqliteDeliveryStore } from './sqlite/delivery-store.ts'
+import { SqliteSilenceStore } from './sqlite/silence-store.ts'
 import { StorageHealth, type StorageStatus } from './storage-health.ts'
 import type { Alert } from './types.ts'
 
@@ -67,18 +71,18 @@ export class Alerting {
     const { config, db, log, clock } = deps
     const child = (stage: string) => log.child({ stage })
     this.thresholds = new Thresholds(config)
-    this.store = new AlertStore(db)
+    this.store = new SqliteAlertStore(db)
     this.stateStore = new StateStore({
-      db,
+      store: new SqliteLiveStateStore(db),
       state: deps.state,
       log: child('state'),
       clock,
       intervalMs: config.state_persist_interval_ms,
     })
     const root = buildRoute(config.route)
-    this.silences = new Silences(db, config, clock)
+    this.silences = new Silences(new SqliteSilenceStore(db), config, clock)
     this.delivery = new Delivery({
-      db,
+      store: new SqliteDeliveryStore(db),
       receivers: deps.receivers ?? buildReceivers(config, child('notify'), clock),
       config: config.delivery,
       log: child('delivery'),
@@ -141,10 +145,8 @@ export class Alerting {
 
   /** Loads what was saved (live state, alerts, holds, groups, silences); starts the tick. */
   start(): void {
-    this.store.init()
     this.stateStore.start()
     this.silences.start()
-    this.delivery.start()
     this.lifecycle.start()
     this.evaluator.start()
     this.dispatcher.start()

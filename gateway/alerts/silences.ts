@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto'
-import type Database from 'better-sqlite3'
 import { AedgwError } from '../lib/errors.ts'
 import type { AlertsConfig, Weekday } from './config.ts'
 import { compileAll, type Matcher, type MatchFn } from './matchers.ts'
+import type { SilenceStore } from './ports.ts'
 import type { Labels } from './types.ts'
 
 export interface Silence {
@@ -36,13 +36,13 @@ function minutes(hhmm: string): number {
  * recurring maintenance windows from config, in Bangkok time.
  */
 export class Silences {
-  private readonly db: Database.Database
+  private readonly store: SilenceStore
   private readonly clock: () => number
   private silences: Array<Silence & { match: MatchFn }> = []
   private readonly windows: Window[]
 
-  constructor(db: Database.Database, config: Pick<AlertsConfig, 'maintenance_windows'>, clock: () => number) {
-    this.db = db
+  constructor(store: SilenceStore, config: Pick<AlertsConfig, 'maintenance_windows'>, clock: () => number) {
+    this.store = store
     this.clock = clock
     this.windows = config.maintenance_windows.map((w) => ({
       name: w.name,
@@ -54,20 +54,14 @@ export class Silences {
   }
 
   start(): void {
-    this.db.exec(
-      'CREATE TABLE IF NOT EXISTS silences (id TEXT PRIMARY KEY, ends_ms INTEGER NOT NULL, data TEXT NOT NULL)',
-    )
-    const rows = this.db.prepare('SELECT data FROM silences').all() as Array<{ data: string }>
-    this.silences = rows.map((r) => this.compile(JSON.parse(r.data) as Silence))
+    this.silences = this.store.all().map((s) => this.compile(s))
   }
 
   create(input: Omit<Silence, 'id' | 'created_ms'>): Silence {
     if (input.ends_ms <= input.starts_ms)
       throw new AedgwError('AEDGW_ERR_VALIDATION', 'ends_at must be after starts_at')
     const s: Silence = { ...input, id: `si_${randomBytes(6).toString('hex')}`, created_ms: this.clock() }
-    this.db
-      .prepare('INSERT INTO silences (id, ends_ms, data) VALUES (?, ?, ?)')
-      .run(s.id, s.ends_ms, JSON.stringify(s))
+    this.store.insert(s)
     this.silences.push(this.compile(s))
     return s
   }
@@ -80,9 +74,7 @@ export class Silences {
     s.ends_ms = Math.min(s.ends_ms, now)
     if (s.starts_ms > s.ends_ms) s.starts_ms = s.ends_ms
     const { match: _m, ...plain } = s
-    this.db
-      .prepare('UPDATE silences SET ends_ms = ?, data = ? WHERE id = ?')
-      .run(s.ends_ms, JSON.stringify(plain), id)
+    this.store.update(plain)
     return plain
   }
 

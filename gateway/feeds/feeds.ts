@@ -1,19 +1,19 @@
-import type Database from 'better-sqlite3'
 import type { Logger } from 'pino'
 import type { Config } from '../config/schema.ts'
 import type { SecretHasher } from '../lib/secrets.ts'
 import type { Registry } from '../registry/registry.ts'
 import type { InfluxApi } from '../store/influx.ts'
-import { ExportStore } from './bkkhdc/export-store.ts'
+import type { ExportStore } from './bkkhdc/export-store.ts'
 import { BkkhdcExports } from './bkkhdc/exports.ts'
 import { HealthMapFeed } from './healthmap/feed.ts'
 import { OpeningHoursEvaluator } from './healthmap/opening-hours.ts'
 import { HealthMapPush } from './healthmap/push.ts'
+import type { ReadinessHistoryStore } from './ports.ts'
 import { ReadinessHistory, type ReadinessOf } from './readiness-history.ts'
 
 export interface FeedsDeps {
   config: Readonly<Config>
-  db: Database.Database
+  stores: { exports: ExportStore; readinessHistory: ReadinessHistoryStore }
   registry: Registry
   hasher: SecretHasher
   readinessOf: ReadinessOf
@@ -38,7 +38,7 @@ export class Feeds {
     const { config, log, clock } = deps
     const child = (module: string) => log.child({ module })
     this.history = new ReadinessHistory({
-      db: deps.db,
+      store: deps.stores.readinessHistory,
       registry: deps.registry,
       readinessOf: deps.readinessOf,
       outbox: deps.outbox,
@@ -64,7 +64,7 @@ export class Feeds {
           log: child('healthmap-push'),
         })
       : null
-    this.exportStore = new ExportStore(deps.db)
+    this.exportStore = deps.stores.exports
     this.bkkhdc = new BkkhdcExports({
       config: config.feeds.bkkhdc,
       store: this.exportStore,

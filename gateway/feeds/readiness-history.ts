@@ -1,13 +1,13 @@
-import type Database from 'better-sqlite3'
 import type { Logger } from 'pino'
 import type { Registry } from '../registry/registry.ts'
 import type { Readiness, ReadinessReason } from '../state/readiness.ts'
 import { readinessLine } from '../store/schema/index.ts'
+import type { ReadinessHistoryStore } from './ports.ts'
 
 export type ReadinessOf = (id: string) => { readiness: Readiness; reasons: ReadinessReason[] }
 
 export interface ReadinessHistoryDeps {
-  db: Database.Database
+  store: ReadinessHistoryStore
   registry: Pick<Registry, 'list'>
   readinessOf: ReadinessOf
   /** The durable InfluxDB outbox: a change is written once it is committed there. */
@@ -27,7 +27,7 @@ interface Last {
  * readiness or of its reason codes (docs/influxdb-schema.md). Readiness is polled every
  * `intervalMs` rather than hooked into the rules, so conditions that start with time alone
  * (offline, expiry) are seen too. The last value written is
- * kept in state.db: a restart does not write every cabinet again.
+ * kept in the readiness history store (state.db): a restart does not write every cabinet again.
  */
 export class ReadinessHistory {
   private readonly deps: ReadinessHistoryDeps
@@ -40,21 +40,8 @@ export class ReadinessHistory {
   }
 
   start(): void {
-    const { db } = this.deps
-    db.exec(`CREATE TABLE IF NOT EXISTS feeds_readiness_last (
-      cabinet TEXT PRIMARY KEY,
-      readiness TEXT NOT NULL,
-      reason_codes TEXT NOT NULL,
-      written_ms INTEGER NOT NULL
-    )`)
-    const rows = db
-      .prepare('SELECT cabinet, readiness, reason_codes FROM feeds_readiness_last')
-      .all() as Array<{
-      cabinet: string
-      readiness: string
-      reason_codes: string
-    }>
-    for (const r of rows) this.last.set(r.cabinet, { readiness: r.readiness, codes: r.reason_codes })
+    for (const r of this.deps.store.all())
+      this.last.set(r.cabinet, { readiness: r.readiness, codes: r.reason_codes })
     this.timer = setInterval(() => {
       this.tick().catch((err: unknown) => this.deps.log.error({ err }, 'readiness history tick failed'))
     }, this.deps.intervalMs)
@@ -77,12 +64,7 @@ export class ReadinessHistory {
   }
 
   private async observe(): Promise<void> {
-    const { registry, readinessOf, outbox, clock, db } = this.deps
-    const save = db.prepare(
-      `INSERT INTO feeds_readiness_last (cabinet, readiness, reason_codes, written_ms) VALUES (?, ?, ?, ?)
-       ON CONFLICT (cabinet) DO UPDATE SET readiness = excluded.readiness,
-         reason_codes = excluded.reason_codes, written_ms = excluded.written_ms`,
-    )
+    const { registry, readinessOf, outbox, clock, store } = this.deps
     for (const c of registry.list()) {
       if (c.retired) continue
       const reg = c.registration
@@ -102,7 +84,7 @@ export class ReadinessHistory {
       })
       await outbox.append(reg.id, line, at)
       this.last.set(reg.id, { readiness: r.readiness, codes })
-      save.run(reg.id, r.readiness, codes, at)
+      store.save({ cabinet: reg.id, readiness: r.readiness, reason_codes: codes }, at)
     }
   }
 }

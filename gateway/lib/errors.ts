@@ -101,6 +101,13 @@ export const ERRORS = {
     message: 'the MQTT broker is not running',
     action: 'wait for the gateway to start, or restart it',
   },
+  AEDGW_ERR_MIGRATION: {
+    status: 500,
+    message: 'a database migration failed; nothing of it was applied',
+    action:
+      'read the migration named in the log, fix the database or restore it from a backup, then start again',
+    internal: true,
+  },
   AEDGW_ERR_CONFIG: {
     status: 500,
     message: 'invalid configuration',

@@ -1,8 +1,8 @@
-import type Database from 'better-sqlite3'
 import type { Logger } from 'pino'
 import { AedgwError } from '../lib/errors.ts'
 import { newSalt, newSecret, type SecretHasher } from '../lib/secrets.ts'
 import type { Registration } from '../protocol/registration.ts'
+import type { CabinetRecord, RegistryStore } from './ports.ts'
 
 export interface Cabinet {
   registration: Registration
@@ -16,26 +16,16 @@ interface Credentials {
   hash: Buffer
 }
 
-interface Row {
-  id: string
-  registration: string
-  secret_salt: Buffer
-  secret_hash: Buffer
-  created_at: string
-  updated_at: string
-  retired: number
-}
-
 export interface RegistryDeps {
-  db: Database.Database
+  store: RegistryStore
   hasher: SecretHasher
   log: Logger
   clock: () => number
 }
 
 /**
- * Registered cabinets, kept in state.db and mirrored in memory: CONNECT and every message look
- * cabinets up here without touching disk.
+ * Registered cabinets, kept in the registry store (state.db) and mirrored in memory: CONNECT and
+ * every message look cabinets up here without touching disk.
  */
 export class Registry {
   private readonly deps: RegistryDeps
@@ -47,7 +37,7 @@ export class Registry {
   }
 
   start(): void {
-    const rows = this.deps.db.prepare('SELECT * FROM cabinets').all() as Row[]
+    const rows = this.deps.store.all()
     for (const r of rows) this.remember(r)
     this.deps.log.info({ cabinets: rows.length }, 'registry loaded')
   }
@@ -72,7 +62,7 @@ export class Registry {
     const now = new Date(this.deps.clock()).toISOString()
     const secret = newSecret()
     const salt = newSalt()
-    const row: Row = {
+    const row: CabinetRecord = {
       id: reg.id,
       registration: JSON.stringify(reg),
       secret_salt: salt,
@@ -81,12 +71,7 @@ export class Registry {
       updated_at: now,
       retired: 0,
     }
-    this.deps.db
-      .prepare(
-        `INSERT INTO cabinets (id, registration, secret_salt, secret_hash, created_at, updated_at, retired)
-         VALUES (@id, @registration, @secret_salt, @secret_hash, @created_at, @updated_at, @retired)`,
-      )
-      .run(row)
+    this.deps.store.insert(row)
     this.deps.log.info({ cabinet: reg.id, district: reg.district_code }, 'cabinet registered')
     return { secret, cabinet: this.remember(row) }
   }
@@ -95,9 +80,7 @@ export class Registry {
   update(reg: Registration): Cabinet {
     const current = this.mustGet(reg.id)
     const now = new Date(this.deps.clock()).toISOString()
-    this.deps.db
-      .prepare('UPDATE cabinets SET registration = ?, updated_at = ?, retired = 0 WHERE id = ?')
-      .run(JSON.stringify(reg), now, reg.id)
+    this.deps.store.updateRegistration(reg.id, JSON.stringify(reg), now)
     const next: Cabinet = { ...current, registration: reg, updatedAt: now, retired: false }
     this.cabinets.set(reg.id, next)
     return next
@@ -110,9 +93,7 @@ export class Registry {
     const salt = newSalt()
     const hash = this.deps.hasher.hash(secret, salt)
     const now = new Date(this.deps.clock()).toISOString()
-    this.deps.db
-      .prepare('UPDATE cabinets SET secret_salt = ?, secret_hash = ?, updated_at = ? WHERE id = ?')
-      .run(salt, hash, now, id)
+    this.deps.store.updateSecret(id, salt, hash, now)
     this.credentials.set(id, { salt, hash })
     this.deps.log.info({ cabinet: id }, 'cabinet secret rotated')
     return secret
@@ -122,7 +103,7 @@ export class Registry {
   retire(id: string): Cabinet {
     const current = this.mustGet(id)
     const now = new Date(this.deps.clock()).toISOString()
-    this.deps.db.prepare('UPDATE cabinets SET retired = 1, updated_at = ? WHERE id = ?').run(now, id)
+    this.deps.store.retire(id, now)
     const next = { ...current, retired: true, updatedAt: now }
     this.cabinets.set(id, next)
     return next
@@ -142,7 +123,7 @@ export class Registry {
     return c
   }
 
-  private remember(r: Row): Cabinet {
+  private remember(r: CabinetRecord): Cabinet {
     const cabinet: Cabinet = {
       registration: JSON.parse(r.registration) as Registration,
       createdAt: r.created_at,

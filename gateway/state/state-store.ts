@@ -1,9 +1,9 @@
-import type Database from 'better-sqlite3'
 import type { Logger } from 'pino'
 import type { CabinetLive, LiveState } from './live-state.ts'
+import type { LiveStateStore } from './ports.ts'
 
 export interface StateStoreDeps {
-  db: Database.Database
+  store: LiveStateStore
   state: LiveState
   log: Logger
   clock: () => number
@@ -11,8 +11,8 @@ export interface StateStoreDeps {
 }
 
 /**
- * Saves live state to state.db: the cabinets changed since the last save, in one transaction,
- * every `intervalMs` and on stop, so the message path never waits for a disk write.
+ * Saves live state to the live-state store: the cabinets changed since the last save, in one
+ * transaction, every `intervalMs` and on stop, so the message path never waits for a disk write.
  */
 export class StateStore {
   private readonly deps: StateStoreDeps
@@ -22,19 +22,11 @@ export class StateStore {
     this.deps = deps
   }
 
-  /** Creates the table and loads every saved cabinet; connections did not survive the restart. */
+  /** Loads every saved cabinet; connections did not survive the restart. */
   start(): void {
-    const { db, state, log, clock } = this.deps
-    db.exec(`CREATE TABLE IF NOT EXISTS live_state (
-      cabinet TEXT PRIMARY KEY,
-      data TEXT NOT NULL,
-      updated_ms INTEGER NOT NULL
-    )`)
-    const rows = db.prepare('SELECT cabinet, data FROM live_state').all() as Array<{
-      cabinet: string
-      data: string
-    }>
-    for (const r of rows) state.restore(r.cabinet, JSON.parse(r.data) as CabinetLive)
+    const { store, state, log, clock } = this.deps
+    const rows = store.loadAll()
+    for (const r of rows) state.restore(r.cabinet, r.live)
     state.markAllDisconnected(clock())
     state.takeDirty()
     this.timer = setInterval(() => this.flush(), this.deps.intervalMs)
@@ -43,20 +35,15 @@ export class StateStore {
   }
 
   flush(): void {
-    const { db, state, clock } = this.deps
+    const { store, state, clock } = this.deps
     const ids = state.takeDirty()
     if (ids.length === 0) return
-    const now = clock()
-    const put = db.prepare(
-      `INSERT INTO live_state (cabinet, data, updated_ms) VALUES (?, ?, ?)
-       ON CONFLICT (cabinet) DO UPDATE SET data = excluded.data, updated_ms = excluded.updated_ms`,
-    )
-    db.transaction(() => {
-      for (const id of ids) {
-        const c = state.get(id)
-        if (c) put.run(id, JSON.stringify(c), now)
-      }
-    })()
+    const changed: Array<{ cabinet: string; live: CabinetLive }> = []
+    for (const id of ids) {
+      const live = state.get(id)
+      if (live) changed.push({ cabinet: id, live })
+    }
+    store.saveMany(changed, clock())
   }
 
   stop(): void {

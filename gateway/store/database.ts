@@ -1,16 +1,20 @@
 import { mkdirSync } from 'node:fs'
 import { join } from 'node:path'
 import Database from 'better-sqlite3'
+import { type Migration, runMigrations } from './migrations.ts'
 
 /**
- * state.db: the registry, API tokens and (later) alerts. Low write rates, so it is used on the
- * main thread; the hot path only reads in-memory caches built from it.
+ * state.db: the SQLite implementation of the modules' stores (registry, API tokens, retained
+ * statuses, live state, alerts and deliveries, silences, BKKHDC exports; docs/architecture.md).
+ * Each module owns its tables and hands its migrations in; this file owns none. Low write rates,
+ * so it is used on the main thread; the hot path only reads in-memory caches built from it.
  */
 export function stateDbFile(dataDir: string): string {
   return join(dataDir, 'state.db')
 }
 
-export function openStateDb(dataDir: string): Database.Database {
+/** Opens state.db and applies the modules' migrations not yet applied (state-db-migrations.ts). */
+export function openStateDb(dataDir: string, migrations: readonly Migration[]): Database.Database {
   mkdirSync(dataDir, { recursive: true })
   const db = new Database(stateDbFile(dataDir))
   db.pragma('journal_mode = WAL')
@@ -23,27 +27,6 @@ export function openStateDb(dataDir: string): Database.Database {
   // no checkpoints here: they fsync, and this connection lives on the main thread. The outbox's
   // worker thread checkpoints this file every 2 s (stateDbFile, Outbox checkpointFiles).
   db.pragma('wal_autocheckpoint = 0')
-  db.exec(`
-    CREATE TABLE IF NOT EXISTS cabinets (
-      id TEXT PRIMARY KEY,
-      registration TEXT NOT NULL,
-      secret_salt BLOB NOT NULL,
-      secret_hash BLOB NOT NULL,
-      created_at TEXT NOT NULL,
-      updated_at TEXT NOT NULL,
-      retired INTEGER NOT NULL DEFAULT 0
-    );
-    CREATE TABLE IF NOT EXISTS retained_status (
-      cabinet TEXT PRIMARY KEY,
-      payload TEXT NOT NULL,
-      updated_ms INTEGER NOT NULL
-    );
-    CREATE TABLE IF NOT EXISTS api_tokens (
-      hash BLOB PRIMARY KEY,
-      name TEXT NOT NULL,
-      role TEXT NOT NULL CHECK (role IN ('viewer', 'maintainer', 'admin')),
-      created_at TEXT NOT NULL
-    );
-  `)
+  runMigrations(db, migrations)
   return db
 }

@@ -1,5 +1,7 @@
 import { parentPort, workerData } from 'node:worker_threads'
 import Database from 'better-sqlite3'
+import { runMigrations } from './migrations.ts'
+import { outboxMigrations } from './outbox-migrations.ts'
 import type {
   OutboxRow,
   OutboxStats,
@@ -19,23 +21,7 @@ db.pragma('journal_mode = WAL')
 // (https://www.sqlite.org/pragma.html#pragma_synchronous). NORMAL survives a process crash only.
 db.pragma(`synchronous = ${init.sync === 'full' ? 'FULL' : 'NORMAL'}`)
 db.pragma('busy_timeout = 5000')
-db.exec(`
-  CREATE TABLE IF NOT EXISTS outbox (
-    id INTEGER PRIMARY KEY AUTOINCREMENT,
-    cabinet TEXT NOT NULL,
-    line TEXT NOT NULL,
-    recv_ms INTEGER NOT NULL
-  );
-  CREATE TABLE IF NOT EXISTS quarantine (
-    id INTEGER PRIMARY KEY AUTOINCREMENT,
-    recv_ms INTEGER NOT NULL,
-    cabinet TEXT NOT NULL,
-    topic TEXT NOT NULL,
-    stage TEXT NOT NULL,
-    reason TEXT NOT NULL,
-    raw BLOB NOT NULL
-  );
-`)
+runMigrations(db, outboxMigrations)
 
 const insertOutbox = db.prepare('INSERT INTO outbox (cabinet, line, recv_ms) VALUES (?, ?, ?)')
 const insertQuarantine = db.prepare(

@@ -24,6 +24,7 @@ export interface OutboxDeps {
   /** WAL databases of the main thread whose checkpoints the outbox's thread runs. */
   checkpointFiles?: string[]
   log: Logger
+  clock: () => number
 }
 
 interface PendingEntry {
@@ -94,7 +95,7 @@ export class Outbox extends EventEmitter {
     if (used >= this.deps.maxBytes)
       return { ok: false, reason: `outbox full: ${used} of ${this.deps.maxBytes} bytes` }
     // after a failed commit, refuse for a moment, then let traffic probe the store again
-    if (this.lastError && Date.now() - this.lastErrorAt < 1000)
+    if (this.lastError && this.deps.clock() - this.lastErrorAt < 1000)
       return { ok: false, reason: `outbox store error: ${this.lastError}` }
     return { ok: true }
   }
@@ -183,7 +184,7 @@ export class Outbox extends EventEmitter {
       if (outbox.length > 0) this.emit('appended')
     } catch (err) {
       this.lastError = (err as Error).message
-      this.lastErrorAt = Date.now()
+      this.lastErrorAt = this.deps.clock()
       this.deps.log.error({ err }, 'outbox commit failed: messages not acknowledged')
       const e = new AedgwError('AEDGW_ERR_OUTBOX', `outbox commit failed: ${(err as Error).message}`)
       for (const w of batch) w.reject(e)
@@ -214,7 +215,7 @@ export class Outbox extends EventEmitter {
 
   private failAll(err: Error): void {
     this.lastError = err.message
-    this.lastErrorAt = Date.now()
+    this.lastErrorAt = this.deps.clock()
     for (const c of this.calls.values()) c.reject(err)
     this.calls.clear()
   }

@@ -11,6 +11,8 @@ import { buildMonth } from '../../gateway/feeds/bkkhdc/builder.ts'
 import { type Dataset, sha256, writeDataset } from '../../gateway/feeds/bkkhdc/dataset.ts'
 import { SecretHasher } from '../../gateway/lib/secrets.ts'
 import { Registry } from '../../gateway/registry/registry.ts'
+import { SqliteRegistryStore } from '../../gateway/registry/sqlite/registry-store.ts'
+import { STATE_DB_MIGRATIONS } from '../../gateway/state-db-migrations.ts'
 import { openStateDb } from '../../gateway/store/database.ts'
 import { InfluxApi } from '../../gateway/store/influx.ts'
 import { influxUrl } from '../helpers/influx.ts'
@@ -132,9 +134,9 @@ describe('BKKHDC dataset from InfluxDB history', () => {
     await influx.ensureDatabase()
     await influx.write(FIXTURE)
     dir = mkdtempSync(join(tmpdir(), 'aedgw-bkkhdc-'))
-    db = openStateDb(dir)
+    db = openStateDb(dir, STATE_DB_MIGRATIONS)
     const registry = new Registry({
-      db,
+      store: new SqliteRegistryStore(db),
       hasher: new SecretHasher(Buffer.alloc(32, 7)),
       log: pino({ level: 'silent' }),
       clock: () => now,

@@ -31,13 +31,13 @@ export function exportRoutes(
       time_zone: 'Asia/Bangkok',
       next_run: iso(exports.bkkhdc.nextRunMs()),
       delivery_configured: cfg.url !== null,
-      items: exports.store.list().map((i) => ({
+      items: (await exports.store.list()).map((i) => ({
         ...i,
         next_attempt: i.state === 'pending' ? iso(i.next_attempt_ms) : null,
         created_at: iso(i.created_ms),
         delivered_at: iso(i.delivered_ms),
       })),
-      audit: exports.store.auditLog(100).map((a) => ({ ...a, at: iso(a.at_ms) })),
+      audit: (await exports.store.auditLog(100)).map((a) => ({ ...a, at: iso(a.at_ms) })),
     }),
   )
 

@@ -3,11 +3,13 @@ import { loadConfig } from '../../config/load.ts'
 import { createLogger } from '../../lib/logger.ts'
 import { SecretHasher } from '../../lib/secrets.ts'
 import { Registry } from '../../registry/registry.ts'
+import { SqliteRegistryStore } from '../../registry/sqlite/registry-store.ts'
+import { STATE_DB_MIGRATIONS } from '../../state-db-migrations.ts'
 import { openStateDb } from '../../store/database.ts'
 import { InfluxApi } from '../../store/influx.ts'
+import { SqliteExportStore } from '../sqlite/export-store.ts'
 import { buildMonth } from './builder.ts'
 import { writeDataset } from './dataset.ts'
-import { ExportStore } from './export-store.ts'
 import { periodOf } from './period.ts'
 
 const USAGE = 'usage: npm run bkkhdc -- build YYYY-MM --out DIR   (writes the files; sends nothing)'
@@ -27,17 +29,16 @@ async function main(argv: string[]): Promise<number> {
   periodOf(month)
   const config = loadConfig(process.env)
   const log = createLogger(config.log_level).child({ module: 'bkkhdc-cli' })
-  const db = openStateDb(config.data_dir)
+  const db = openStateDb(config.data_dir, STATE_DB_MIGRATIONS)
   try {
     const registry = new Registry({
-      db,
+      store: new SqliteRegistryStore(db),
       hasher: SecretHasher.fromDataDir(config.data_dir),
       log,
       clock: Date.now,
     })
     registry.start()
-    const store = new ExportStore(db)
-    store.init()
+    const store = new SqliteExportStore(db)
     const id = `bkkhdc-aed-${month}-local`
     const ds = await buildMonth(
       { influx: new InfluxApi(config.influx), registry, clock: Date.now },
@@ -46,7 +47,7 @@ async function main(argv: string[]): Promise<number> {
     )
     const files = writeDataset(resolve(out), ds)
     const rows = Object.fromEntries(ds.manifest.files.map((f) => [f.name, f.rows]))
-    store.audit({
+    await store.audit({
       at_ms: Date.now(),
       dataset_id: id,
       month,

@@ -50,13 +50,13 @@ export class ExportDelivery {
 
   private async sendDue(): Promise<void> {
     if (!this.deps.config.url) return
-    for (const item of this.deps.store.due(this.deps.clock())) await this.send(item)
+    for (const item of await this.deps.store.due(this.deps.clock())) await this.send(item)
   }
 
   private async send(item: ExportItem): Promise<void> {
     const { store, config, log, clock } = this.deps
     const url = config.url as string
-    const body = JSON.stringify({ manifest: item.manifest, files: store.files(item.dataset_id) })
+    const body = JSON.stringify({ manifest: item.manifest, files: await store.files(item.dataset_id) })
     const headers: Record<string, string> = {
       'content-type': 'application/json; charset=utf-8',
       'idempotency-key': item.dataset_id,
@@ -76,8 +76,8 @@ export class ExportDelivery {
       await res.body?.cancel()
       if (res.ok) {
         const now = clock()
-        store.delivered(item.dataset_id, now)
-        store.audit({
+        await store.delivered(item.dataset_id, now)
+        await store.audit({
           at_ms: now,
           dataset_id: item.dataset_id,
           month: item.month,
@@ -91,10 +91,10 @@ export class ExportDelivery {
     } catch (err) {
       error = err instanceof Error ? `${err.name}: ${err.message}` : String(err)
     }
-    this.failed(item, error, status)
+    await this.failed(item, error, status)
   }
 
-  private failed(item: ExportItem, error: string, status: number): void {
+  private async failed(item: ExportItem, error: string, status: number): Promise<void> {
     const { store, config, log, clock } = this.deps
     const now = clock()
     const attempt = item.attempts + 1
@@ -102,8 +102,8 @@ export class ExportDelivery {
     const expired = config.give_up_after_ms > 0 && now - item.created_ms >= config.give_up_after_ms
     const delay = Math.min(config.retry_max_ms, config.retry_base_ms * 2 ** Math.min(attempt - 1, 30))
     const next = permanent || expired ? null : now + delay
-    store.attemptFailed(item.dataset_id, error, next)
-    store.audit({
+    await store.attemptFailed(item.dataset_id, error, next)
+    await store.audit({
       at_ms: now,
       dataset_id: item.dataset_id,
       month: item.month,

@@ -40,7 +40,6 @@ export class BkkhdcExports {
 
   start(): void {
     const { config, log } = this.deps
-    this.deps.store.init()
     if (config.schedule) {
       this.task = cron.schedule(config.schedule, () => this.scheduled(), {
         timezone: 'Asia/Bangkok',
@@ -72,8 +71,8 @@ export class BkkhdcExports {
   async scheduled(): Promise<void> {
     const month = previousMonth(this.deps.clock())
     try {
-      if (this.deps.store.forMonth(month).length > 0) {
-        this.audit('skipped', null, month, { reason: 'already built', trigger: 'schedule' })
+      if ((await this.deps.store.forMonth(month)).length > 0) {
+        await this.audit('skipped', null, month, { reason: 'already built', trigger: 'schedule' })
         return
       }
       await this.build(month, { force: false, trigger: 'schedule' })
@@ -88,7 +87,7 @@ export class BkkhdcExports {
     periodOf(month)
     if (!monthEnded(month, clock()))
       throw new AedgwError('AEDGW_ERR_PERIOD_NOT_OVER', `${month} has not ended yet (Bangkok time)`)
-    const existing = store.forMonth(month)
+    const existing = await store.forMonth(month)
     const latest = existing[0]
     if (latest && !opts.force)
       throw new AedgwError(
@@ -101,19 +100,24 @@ export class BkkhdcExports {
     try {
       ds = await buildMonth(this.deps, month, id)
     } catch (err) {
-      this.audit('build_failed', id, month, { trigger: opts.trigger, error: String(err) })
+      await this.audit('build_failed', id, month, { trigger: opts.trigger, error: String(err) })
       const message = `could not read InfluxDB history: ${String(err)}`
       throw new AedgwError('AEDGW_ERR_INFLUX_UNAVAILABLE', message, { cause: err })
     }
-    store.insert(ds, revision, clock())
+    await store.insert(ds, revision, clock())
     const rows = Object.fromEntries(ds.manifest.files.map((f) => [f.name, f.rows]))
-    this.audit('built', id, month, { trigger: opts.trigger, rows })
+    await this.audit('built', id, month, { trigger: opts.trigger, rows })
     log.info({ dataset: id, rows, trigger: opts.trigger }, 'BKKHDC dataset built and queued')
     void this.delivery.tick().catch((err: unknown) => log.error({ err }, 'BKKHDC delivery failed'))
-    return store.forMonth(month)[0] as ExportItem
+    return (await store.forMonth(month))[0] as ExportItem
   }
 
-  private audit(action: string, id: string | null, month: string, detail: Record<string, unknown>): void {
-    this.deps.store.audit({ at_ms: this.deps.clock(), dataset_id: id, month, action, detail })
+  private audit(
+    action: string,
+    id: string | null,
+    month: string,
+    detail: Record<string, unknown>,
+  ): Promise<void> {
+    return this.deps.store.audit({ at_ms: this.deps.clock(), dataset_id: id, month, action, detail })
   }
 }

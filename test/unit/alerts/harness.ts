@@ -10,7 +10,9 @@ import type { Reading } from '../../../gateway/ingest/ingest.ts'
 import { createLogger } from '../../../gateway/lib/logger.ts'
 import { SecretHasher } from '../../../gateway/lib/secrets.ts'
 import { Registry } from '../../../gateway/registry/registry.ts'
+import { SqliteRegistryStore } from '../../../gateway/registry/sqlite/registry-store.ts'
 import { LiveState } from '../../../gateway/state/live-state.ts'
+import { STATE_DB_MIGRATIONS } from '../../../gateway/state-db-migrations.ts'
 import { openStateDb } from '../../../gateway/store/database.ts'
 import { FakeClock } from '../../helpers/readings.ts'
 
@@ -56,8 +58,13 @@ export async function alertingHarness(
   // heartbeats are fed by hand: a day-long interval keeps missed-heartbeat offline alerts out of the way
   const quiet = { rules: { offline: { default_heartbeat_interval_s: 86_400 } } }
   const config = loadConfig({}, { data_dir: dir, alerts: merge(quiet, alerts) }) as Config
-  const db = openStateDb(dir)
-  const registry = new Registry({ db, hasher: SecretHasher.fromDataDir(dir), log, clock: clock.fn })
+  const db = openStateDb(dir, STATE_DB_MIGRATIONS)
+  const registry = new Registry({
+    store: new SqliteRegistryStore(db),
+    hasher: SecretHasher.fromDataDir(dir),
+    log,
+    clock: clock.fn,
+  })
   registry.start()
   if (!reuse) {
     for (const c of cabinets) {

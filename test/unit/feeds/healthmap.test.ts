@@ -11,7 +11,9 @@ import { publicId } from '../../../gateway/feeds/healthmap/public-id.ts'
 import { publicStatus } from '../../../gateway/feeds/healthmap/status.ts'
 import { SecretHasher } from '../../../gateway/lib/secrets.ts'
 import { Registry } from '../../../gateway/registry/registry.ts'
+import { SqliteRegistryStore } from '../../../gateway/registry/sqlite/registry-store.ts'
 import type { Readiness } from '../../../gateway/state/readiness.ts'
+import { STATE_DB_MIGRATIONS } from '../../../gateway/state-db-migrations.ts'
 import { openStateDb } from '../../../gateway/store/database.ts'
 
 // Tuesday 10 March 2026, Bangkok time (UTC+7)
@@ -80,9 +82,9 @@ describe('health-map feed', () => {
 
   beforeEach(() => {
     dir = mkdtempSync(join(tmpdir(), 'aedgw-feed-'))
-    db = openStateDb(dir)
+    db = openStateDb(dir, STATE_DB_MIGRATIONS)
     registry = new Registry({
-      db,
+      store: new SqliteRegistryStore(db),
       hasher: new SecretHasher(Buffer.alloc(32, 3)),
       log: pino({ level: 'silent' }),
       clock: () => now,

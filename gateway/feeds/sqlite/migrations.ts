@@ -1,0 +1,39 @@
+import type { Migration } from '../../store/migrations.ts'
+
+/** The feeds' tables in state.db: the BKKHDC delivery outbox and audit, the last readiness written. */
+export const feedsMigrations: Migration[] = [
+  {
+    module: 'feeds',
+    version: 1,
+    up: `
+      CREATE TABLE IF NOT EXISTS bkkhdc_exports (
+        dataset_id TEXT PRIMARY KEY,
+        month TEXT NOT NULL,
+        revision INTEGER NOT NULL,
+        state TEXT NOT NULL CHECK (state IN ('pending', 'delivered', 'failed')),
+        attempts INTEGER NOT NULL DEFAULT 0,
+        next_attempt_ms INTEGER NOT NULL,
+        last_error TEXT,
+        created_ms INTEGER NOT NULL,
+        delivered_ms INTEGER,
+        manifest TEXT NOT NULL,
+        files TEXT NOT NULL
+      );
+      CREATE INDEX IF NOT EXISTS bkkhdc_exports_month ON bkkhdc_exports (month);
+      CREATE TABLE IF NOT EXISTS bkkhdc_audit (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        at_ms INTEGER NOT NULL,
+        dataset_id TEXT,
+        month TEXT,
+        action TEXT NOT NULL,
+        detail TEXT NOT NULL
+      );
+      CREATE TABLE IF NOT EXISTS feeds_readiness_last (
+        cabinet TEXT PRIMARY KEY,
+        readiness TEXT NOT NULL,
+        reason_codes TEXT NOT NULL,
+        written_ms INTEGER NOT NULL
+      );
+    `,
+  },
+]
