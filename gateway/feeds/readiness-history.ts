@@ -2,7 +2,7 @@ import { Point } from '@influxdata/influxdb-client'
 import type Database from 'better-sqlite3'
 import type { Logger } from 'pino'
 import type { Registry } from '../registry/registry.ts'
-import type { Readiness, ReadinessReason } from '../state/readiness.ts'
+import type { Readiness, ReadinessReason } from '../rules/readiness.ts'
 
 export type ReadinessOf = (id: string) => { readiness: Readiness; reasons: ReadinessReason[] }
 

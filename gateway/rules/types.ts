@@ -1,5 +1,5 @@
-import type { RulesConfig } from '../alerts/config.ts'
 import type { CabinetLive } from '../state/live-state.ts'
+import type { RulesConfig } from './config.ts'
 
 export const SEVERITIES = ['minor', 'warning', 'major', 'critical'] as const
 export type Severity = (typeof SEVERITIES)[number]

@@ -11,7 +11,7 @@ import { publicId } from '../../../gateway/feeds/healthmap/public-id.ts'
 import { publicStatus } from '../../../gateway/feeds/healthmap/status.ts'
 import { SecretHasher } from '../../../gateway/lib/secrets.ts'
 import { Registry } from '../../../gateway/registry/registry.ts'
-import type { Readiness } from '../../../gateway/state/readiness.ts'
+import type { Readiness } from '../../../gateway/rules/readiness.ts'
 import { openStateDb } from '../../../gateway/store/database.ts'
 
 // Tuesday 10 March 2026, Bangkok time (UTC+7)

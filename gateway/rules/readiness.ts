@@ -1,5 +1,5 @@
-import { RULES } from '../rules/index.ts'
-import type { RuleInput, Severity } from '../rules/types.ts'
+import { RULES } from './index.ts'
+import type { RuleInput, Severity } from './types.ts'
 
 export type Readiness = 'ready' | 'degraded' | 'not_ready' | 'in_use' | 'offline' | 'unknown'
 
