@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify'
 import { z } from 'zod'
-import type { Alerting } from '../../alerts/alerting.ts'
+import type { AlertService } from '../../alerts/alert-service.ts'
 import type { Alert, Transition } from '../../alerts/types.ts'
 import { requireRole } from '../auth.ts'
 import type { ApiContext } from '../context.ts'
@@ -90,7 +90,7 @@ function actor(req: FastifyRequest, by: string | undefined): string {
   return by ? `${by} via ${token}` : token
 }
 
-export function alertRoutes(app: FastifyInstance, ctx: ApiContext, alerting: Alerting): void {
+export function alertRoutes(app: FastifyInstance, ctx: ApiContext, alerts: AlertService): void {
   const viewer = requireRole(ctx.tokens, 'viewer')
   const maintainer = requireRole(ctx.tokens, 'maintainer')
   const tags = ['alerts']
@@ -103,7 +103,7 @@ export function alertRoutes(app: FastifyInstance, ctx: ApiContext, alerting: Ale
     },
     async (req) => {
       const q = parseOr400(listQuery, req.query)
-      const items = alerting.store.list({ ...q, states: q.state }).map(alertView)
+      const items = alerts.list({ ...q, states: q.state }).map(alertView)
       return { items, count: items.length }
     },
   )
@@ -113,9 +113,9 @@ export function alertRoutes(app: FastifyInstance, ctx: ApiContext, alerting: Ale
     { preHandler: viewer, schema: { tags, summary: 'One alert with every transition' } },
     async (req) => {
       const { id } = parseOr400(idParams, req.params)
-      const a = alerting.lifecycle.byId(id)
-      if (!a) throw Object.assign(new Error(`no alert ${id}`), { code: 'AEDGW_ERR_NOT_FOUND' })
-      return { ...alertView(a), transitions: alerting.store.transitions(id).map(transitionView) }
+      const found = alerts.get(id)
+      if (!found) throw Object.assign(new Error(`no alert ${id}`), { code: 'AEDGW_ERR_NOT_FOUND' })
+      return { ...alertView(found.alert), transitions: found.transitions.map(transitionView) }
     },
   )
 
@@ -128,7 +128,7 @@ export function alertRoutes(app: FastifyInstance, ctx: ApiContext, alerting: Ale
     async (req) => {
       const { id } = parseOr400(idParams, req.params)
       const b = parseOr400(actBody, req.body ?? {})
-      return alertView(alerting.lifecycle.acknowledge(id, actor(req, b.by), b.comment ?? null))
+      return alertView(alerts.acknowledge(id, actor(req, b.by), b.comment ?? null))
     },
   )
 
@@ -141,11 +141,9 @@ export function alertRoutes(app: FastifyInstance, ctx: ApiContext, alerting: Ale
     async (req) => {
       const { id } = parseOr400(idParams, req.params)
       const b = parseOr400(actBody, req.body ?? {})
-      const a = alerting.lifecycle.byId(id)
+      const a = alerts.resolve(id, actor(req, b.by), b.comment ?? null)
       if (!a) throw Object.assign(new Error(`no alert ${id}`), { code: 'AEDGW_ERR_NOT_FOUND' })
-      return alertView(
-        alerting.lifecycle.resolve(id, actor(req, b.by), b.comment ?? null, alerting.manualResolve(a.type)),
-      )
+      return alertView(a)
     },
   )
 
@@ -155,9 +153,7 @@ export function alertRoutes(app: FastifyInstance, ctx: ApiContext, alerting: Ale
     async (req) => {
       const { id } = parseOr400(idParams, req.params)
       const b = parseOr400(assignBody, req.body)
-      return alertView(
-        alerting.lifecycle.assign(id, b.assignee, b.team ?? null, actor(req, b.by), b.comment ?? null),
-      )
+      return alertView(alerts.assign(id, b.assignee, b.team ?? null, actor(req, b.by), b.comment ?? null))
     },
   )
 }
