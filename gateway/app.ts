@@ -226,7 +226,8 @@ export class Gateway {
       this.did('writer', () => g.writer.stop())
       g.selfMetrics.start()
       this.did('self-metrics', () => g.selfMetrics.stop())
-      // loads saved live state, alerts and deliveries before the first reading arrives
+      // loads saved live state, alerts and deliveries before the first reading arrives: the
+      // broker, which lets readings in, starts only once every stage they reach is ready
       g.alerting.start()
       this.did('alerting', () => g.alerting.stop())
       await this.startBroker(g)
