@@ -189,7 +189,7 @@ export async function build(
 }
 
 /**
- * One gateway: `start()` builds the graph and starts its stages in pipeline order, `stop()` undoes
+ * One gateway: `start()` builds the graph and starts its stages, `stop()` undoes
  * every step in reverse (listeners, timers, sockets, the outbox's worker, state.db). After stop()
  * the same Gateway may start again on the same data dir.
  */
