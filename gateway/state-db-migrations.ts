@@ -2,9 +2,9 @@ import { alertsMigrations } from './alerts/sqlite/migrations.ts'
 import { apiMigrations } from './api/sqlite/migrations.ts'
 import { brokerMigrations } from './broker/sqlite/migrations.ts'
 import { feedsMigrations } from './feeds/sqlite/migrations.ts'
+import type { Migration } from './lib/migrations.ts'
 import { registryMigrations } from './registry/sqlite/migrations.ts'
 import { stateMigrations } from './state/sqlite/migrations.ts'
-import type { Migration } from './store/migrations.ts'
 
 /**
  * Every module's migrations for state.db, gathered by the composition root (each module owns its

@@ -150,3 +150,16 @@ export function workListCsv(list: WorkList): string {
   )
   return `${[head, ...rows].map((r) => r.map(esc).join(',')).join('\r\n')}\r\n`
 }
+
+/** The maintenance work list as the API asks for it. */
+export class MaintenanceService {
+  private readonly deps: Parameters<typeof maintenanceList>[0] & { clock: () => number }
+
+  constructor(deps: Parameters<typeof maintenanceList>[0] & { clock: () => number }) {
+    this.deps = deps
+  }
+
+  list(withinDays: number): WorkList {
+    return maintenanceList(this.deps, withinDays, this.deps.clock())
+  }
+}

@@ -1,18 +1,6 @@
 import type { AlertsConfig } from './config.ts'
-import type { Notification, NotifiedAlert } from './notifiers/notifier.ts'
+import type { CabinetDescription, Notification, NotifiedAlert } from './notifiers/notifier.ts'
 import type { Alert } from './types.ts'
-
-export interface CabinetDescription {
-  name: string | null
-  name_th: string | null
-  address: string | null
-  address_th: string | null
-  district_code: string | null
-  district_name: string | null
-  district_name_th: string | null
-  lat: number | null
-  lon: number | null
-}
 
 interface Text {
   en: [title: string, action: string]

@@ -1,4 +1,4 @@
-import type { Silence } from './silences.ts'
+import type { Matcher } from './matchers.ts'
 
 // The alert stages' stores besides AlertStore (alert-store.ts); SQLite today, in sqlite/.
 
@@ -23,6 +23,17 @@ export interface DeliveryStore {
   retryAt(id: string, attempts: number, nextMs: number, error: string): void
   /** Gives up on the delivery; kept for the record. */
   failed(id: string, error: string, attempts: number | null): void
+}
+
+/** A silence made through the API: alerts matching every matcher are muted between the times. */
+export interface Silence {
+  id: string
+  matchers: Matcher[]
+  starts_ms: number
+  ends_ms: number
+  created_by: string
+  comment: string
+  created_ms: number
 }
 
 /** Silences made through the API; expired ones are kept for the record. */

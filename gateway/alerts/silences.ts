@@ -1,19 +1,11 @@
 import { randomBytes } from 'node:crypto'
 import { AedgwError } from '../lib/errors.ts'
 import type { AlertsConfig, Weekday } from './config.ts'
-import { compileAll, type Matcher, type MatchFn } from './matchers.ts'
-import type { SilenceStore } from './ports.ts'
+import { compileAll, type MatchFn } from './matchers.ts'
+import type { Silence, SilenceStore } from './ports.ts'
 import type { Labels } from './types.ts'
 
-export interface Silence {
-  id: string
-  matchers: Matcher[]
-  starts_ms: number
-  ends_ms: number
-  created_by: string
-  comment: string
-  created_ms: number
-}
+export type { Silence } from './ports.ts'
 
 interface Window {
   name: string

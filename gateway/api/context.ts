@@ -1,5 +1,7 @@
 import type { Logger } from 'pino'
-import type { Alerting } from '../alerts/alerting.ts'
+import type { AlertService } from '../alerts/alert-service.ts'
+import type { MaintenanceService } from '../alerts/maintenance-list.ts'
+import type { Silences } from '../alerts/silences.ts'
 import type { Broker } from '../broker/broker.ts'
 import type { Config } from '../config/schema.ts'
 import type { ExportStore } from '../feeds/bkkhdc/export-store.ts'
@@ -7,6 +9,7 @@ import type { BkkhdcExports } from '../feeds/bkkhdc/exports.ts'
 import type { HealthMapFeed } from '../feeds/healthmap/feed.ts'
 import type { Metrics } from '../lib/metrics.ts'
 import type { Registry } from '../registry/registry.ts'
+import type { CabinetReadiness } from '../rules/readiness.ts'
 import type { LiveState } from '../state/live-state.ts'
 import type { InfluxApi } from '../store/influx.ts'
 import type { Outbox } from '../store/outbox.ts'
@@ -26,8 +29,13 @@ export interface ApiContext {
   broker: Broker
   state: LiveState
   influx: InfluxApi
-  /** Rules, alerts, silences, readiness and the maintenance list. */
-  alerting?: Alerting
+  /** Readiness of a cabinet now, from the rules. */
+  readiness?: Pick<CabinetReadiness, 'of'>
+  /** Alerts: list, read, acknowledge, assign, resolve. */
+  alerts?: AlertService
+  silences?: Pick<Silences, 'list' | 'create' | 'expire'>
+  /** The maintenance work list. */
+  maintenance?: Pick<MaintenanceService, 'list'>
   /** The public health-map feed (GET /feeds/healthmap.geojson). */
   healthmap?: HealthMapFeed
   /** The monthly BKKHDC dataset: builds, deliveries, audit log. */

@@ -1,4 +1,4 @@
-import type { Role, TokenIdentity } from './tokens.ts'
+import type { Role, TokenIdentity } from './roles.ts'
 
 /**
  * Where API tokens are kept, only as keyed hashes (SQLite today: sqlite/token-store.ts). Lookups

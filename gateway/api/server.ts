@@ -43,9 +43,9 @@ export async function buildApi(ctx: ApiContext): Promise<FastifyInstance> {
   metricsRoutes(app, ctx)
   cabinetRoutes(app, ctx)
   adminRoutes(app, ctx)
-  if (ctx.alerting) alertRoutes(app, ctx, ctx.alerting)
-  if (ctx.alerting) silenceRoutes(app, ctx, ctx.alerting)
-  if (ctx.alerting) maintenanceRoutes(app, ctx, ctx.alerting)
+  if (ctx.alerts) alertRoutes(app, ctx, ctx.alerts)
+  if (ctx.silences) silenceRoutes(app, ctx, ctx.silences)
+  if (ctx.maintenance) maintenanceRoutes(app, ctx, ctx.maintenance)
   if (ctx.healthmap) feedRoutes(app, ctx, ctx.healthmap)
   if (ctx.exports) exportRoutes(app, ctx, ctx.exports)
   return app

@@ -1,18 +1,9 @@
 import { randomBytes } from 'node:crypto'
 import type { SecretHasher } from '../lib/secrets.ts'
 import type { TokenStore } from './ports.ts'
+import type { Role, TokenIdentity } from './roles.ts'
 
-export const ROLES = ['viewer', 'maintainer', 'admin'] as const
-export type Role = (typeof ROLES)[number]
-
-export interface TokenIdentity {
-  name: string
-  role: Role
-}
-
-export function roleAtLeast(have: Role, need: Role): boolean {
-  return ROLES.indexOf(have) >= ROLES.indexOf(need)
-}
+export { ROLES, type Role, roleAtLeast, type TokenIdentity } from './roles.ts'
 
 // Tokens are random (192 bits), so a keyed hash without salt is safe and lets us look them up.
 const TOKEN_SALT = Buffer.from('aedgw-api-token')

@@ -19,6 +19,7 @@ import type { Registry } from '../registry/registry.ts'
 import { decideConnect, remoteAddressOf } from './auth.ts'
 import { LoginBackoff, RateLimiter } from './limits.ts'
 import { PacketGuard } from './packet-guard.ts'
+import { PublishQueue } from './publish-queue.ts'
 
 export interface BrokerDeps {
   config: Pick<Config, 'mqtt'>
@@ -34,17 +35,20 @@ export interface BrokerDeps {
   accept: (cabinet: string, leaf: PublishLeaf, payload: Buffer) => Promise<void>
 }
 
-const PUBLISH_CONCURRENCY = 64
 const REAP_INTERVAL_MS = 5000
-
-interface QueuedPublish {
-  packet: AedesPublishPacket
-  resolve: () => void
-  reject: (err: Error) => void
-}
 
 function denial(message: string): Error {
   return new AedgwError('AEDGW_ERR_ACL', message)
+}
+
+/** aedes's client table (not in its typings). */
+function clientsOf(aedes: Aedes | null): Client[] {
+  const clients = (aedes as unknown as { clients?: Record<string, Client> } | null)?.clients
+  return clients ? Object.values(clients) : []
+}
+
+function connectionGone(client: Client): boolean {
+  return (client as unknown as { conn?: { destroyed?: boolean } }).conn?.destroyed === true
 }
 
 /**
@@ -59,8 +63,7 @@ export class Broker extends EventEmitter {
   private readonly idBackoff: LoginBackoff
   private readonly addressBackoff: LoginBackoff
   private readonly ports = { mqtt: 0, mqtts: 0 }
-  private readonly publishQueue: QueuedPublish[] = []
-  private publishing = 0
+  private readonly publishQueue = new PublishQueue(() => this.aedes)
   private reaper: NodeJS.Timeout | null = null
 
   constructor(deps: BrokerDeps) {
@@ -165,22 +168,12 @@ export class Broker extends EventEmitter {
    * from its event counter, which a session takeover racing a broken handshake can leave off by one.
    */
   connectedCount(): number {
-    const clients = (this.aedes as unknown as { clients?: Record<string, Client> } | null)?.clients
-    if (!clients) return 0
     let n = 0
-    for (const c of Object.values(clients)) {
-      const conn = (c as unknown as { conn?: { destroyed?: boolean } }).conn
-      if (c.connected && !conn?.destroyed) n++
-    }
+    for (const c of clientsOf(this.aedes)) if (c.connected && !connectionGone(c)) n++
     return n
   }
 
-  /**
-   * Publishes to a topic as the gateway (commands, restored retained statuses). At most
-   * PUBLISH_CONCURRENCY are handed to aedes at once, the rest wait here: a burst of thousands
-   * handed over together builds a backlog that mqemitter later releases recursively, past the
-   * stack's depth.
-   */
+  /** Publishes to a topic as the gateway (commands, restored retained statuses), queued. */
   publish(
     topic: string,
     payload: string | Buffer,
@@ -195,10 +188,7 @@ export class Broker extends EventEmitter {
       retain: opts.retain ?? false,
       dup: false,
     } as AedesPublishPacket
-    return new Promise((resolve, reject) => {
-      this.publishQueue.push({ packet, resolve, reject })
-      this.pumpPublishes()
-    })
+    return this.publishQueue.publish(packet)
   }
 
   /**
@@ -207,33 +197,11 @@ export class Broker extends EventEmitter {
    * client it never disconnects: it would stay counted as connected and keep its session.
    */
   private reapDeadClients(): void {
-    const clients = (this.aedes as unknown as { clients?: Record<string, Client> } | null)?.clients
-    if (!clients) return
-    for (const client of Object.values(clients)) {
-      const conn = (client as unknown as { conn?: { destroyed?: boolean } }).conn
-      if (conn?.destroyed) {
+    for (const client of clientsOf(this.aedes)) {
+      if (connectionGone(client)) {
         this.deps.log.warn({ cabinet: client.id }, 'closing a client whose connection is gone')
         client.close()
       }
-    }
-  }
-
-  private pumpPublishes(): void {
-    while (this.publishing < PUBLISH_CONCURRENCY && this.publishQueue.length > 0) {
-      const next = this.publishQueue.shift() as QueuedPublish
-      const aedes = this.aedes
-      if (!aedes) {
-        next.reject(new AedgwError('AEDGW_ERR_BROKER', 'broker stopped'))
-        continue
-      }
-      this.publishing++
-      aedes.publish(next.packet, (err) => {
-        this.publishing--
-        if (err) next.reject(err)
-        else next.resolve()
-        // a fresh tick for the next batch keeps the stack flat
-        setImmediate(() => this.pumpPublishes())
-      })
     }
   }
 

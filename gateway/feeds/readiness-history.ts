@@ -1,6 +1,6 @@
 import type { Logger } from 'pino'
 import type { Registry } from '../registry/registry.ts'
-import type { Readiness, ReadinessReason } from '../state/readiness.ts'
+import type { Readiness, ReadinessReason } from '../rules/readiness.ts'
 import { readinessLine } from '../store/schema/index.ts'
 import type { ReadinessHistoryStore } from './ports.ts'
 

@@ -14,15 +14,15 @@ export interface PipelineDeps {
   clock: () => number
   dedupWindow: number
   /**
-   * Called for each reading not recognised as a redelivery, before its commit completes (a
-   * redelivery racing its first copy may be handed on twice: consumers are idempotent).
+   * Called for each reading not recognised as a redelivery, once its commit is on disk and before
+   * the PUBACK (a redelivery racing its first copy may be handed on twice: consumers are idempotent).
    */
   onReading: (r: Reading) => void
 }
 
 /**
- * The ingest stage the broker calls from authorizePublish: validate, hand the reading on, make it
- * durable (outbox or quarantine). The promise settles when the PUBACK may be sent.
+ * The ingest stage the broker calls from authorizePublish: validate, make it durable (outbox or
+ * quarantine), then hand the committed reading on. The promise settles when the PUBACK may be sent.
  */
 export class IngestPipeline {
   private readonly deps: PipelineDeps
@@ -68,18 +68,18 @@ export class IngestPipeline {
       metrics.duplicates.inc()
       return
     }
-    // Rules see the reading while its commit runs: a door opened with the AED removed must not
-    // wait behind a group commit to reach the notifiers. Acting on a reading that then fails to
-    // commit is harmless: the cabinet resends it (no PUBACK), and state and alerts are idempotent.
-    try {
-      this.deps.onReading(res.reading)
-    } catch (err) {
-      // a fault downstream must never cost the reading itself
-      log.error({ err, cabinet, leaf }, 'reading consumer failed; the reading is still stored')
-    }
     await outbox.append(cabinet, res.line, recvMs)
     this.accepted[leaf].inc()
     // remembered only once on disk: a redelivery of a message whose commit failed must be stored
     if (res.dedupKey !== null) this.dedup.add(cabinet, res.dedupKey)
+    // Live state and rules see only committed readings, the same ones InfluxDB will have: no
+    // alert is raised for a message that then fails to commit (the cabinet resends it, no PUBACK).
+    // A door opened waits for one group commit (one fsync) before its rules run.
+    try {
+      this.deps.onReading(res.reading)
+    } catch (err) {
+      // a fault downstream must never cost the reading or its PUBACK
+      log.error({ err, cabinet, leaf }, 'reading consumer failed; the reading is stored')
+    }
   }
 }

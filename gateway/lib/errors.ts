@@ -101,6 +101,18 @@ export const ERRORS = {
     message: 'the MQTT broker is not running',
     action: 'wait for the gateway to start, or restart it',
   },
+  AEDGW_ERR_STARTED: {
+    status: 500,
+    message: 'the gateway is already started',
+    action: 'stop it before starting it again (a bug in the program that embeds the gateway)',
+    internal: true,
+  },
+  AEDGW_ERR_NOT_STARTED: {
+    status: 500,
+    message: 'the gateway is not started',
+    action: 'start it first (a bug in the program that embeds the gateway)',
+    internal: true,
+  },
   AEDGW_ERR_MIGRATION: {
     status: 500,
     message: 'a database migration failed; nothing of it was applied',

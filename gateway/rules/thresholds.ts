@@ -1,11 +1,11 @@
-import type { AlertsConfig, RulesConfig } from '../alerts/config.ts'
+import type { RulesConfig, RulesSettings } from './config.ts'
 
 /** Rule thresholds for one cabinet: config defaults with that cabinet's overrides merged in. */
 export class Thresholds {
-  private readonly config: Pick<AlertsConfig, 'rules' | 'overrides'>
+  private readonly config: RulesSettings
   private readonly cache = new Map<string, RulesConfig>()
 
-  constructor(config: Pick<AlertsConfig, 'rules' | 'overrides'>) {
+  constructor(config: RulesSettings) {
     this.config = config
   }
 

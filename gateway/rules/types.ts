@@ -1,8 +1,8 @@
-import type { RulesConfig } from '../alerts/config.ts'
+import { SEVERITIES, type Severity } from '../protocol/severity.ts'
 import type { CabinetLive } from '../state/live-state.ts'
+import type { RulesConfig } from './config.ts'
 
-export const SEVERITIES = ['minor', 'warning', 'major', 'critical'] as const
-export type Severity = (typeof SEVERITIES)[number]
+export { SEVERITIES, type Severity }
 
 export function severityRank(s: Severity): number {
   return SEVERITIES.indexOf(s)

@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs'
 import { join } from 'node:path'
 import Database from 'better-sqlite3'
-import { type Migration, runMigrations } from './migrations.ts'
+import { type Migration, runMigrations } from '../lib/migrations.ts'
 
 /**
  * state.db: the SQLite implementation of the modules' stores (registry, API tokens, retained

@@ -1,4 +1,4 @@
-import type { Migration } from './migrations.ts'
+import type { Migration } from '../lib/migrations.ts'
 
 /** outbox.db, the store's own database: accepted lines and quarantined payloads. */
 export const outboxMigrations: Migration[] = [

@@ -1,6 +1,6 @@
 import { parentPort, workerData } from 'node:worker_threads'
 import Database from 'better-sqlite3'
-import { runMigrations } from './migrations.ts'
+import { runMigrations } from '../lib/migrations.ts'
 import { outboxMigrations } from './outbox-migrations.ts'
 import type {
   OutboxRow,

@@ -1,4 +1,15 @@
-import type { CabinetDescription } from '../messages.ts'
+/** Where the cabinet of an alert is, as the notifications describe it. */
+export interface CabinetDescription {
+  name: string | null
+  name_th: string | null
+  address: string | null
+  address_th: string | null
+  district_code: string | null
+  district_name: string | null
+  district_name_th: string | null
+  lat: number | null
+  lon: number | null
+}
 
 /** One alert as notifiers receive it: the API view plus where the cabinet is and what to say. */
 export interface NotifiedAlert {

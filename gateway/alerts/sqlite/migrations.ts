@@ -1,4 +1,4 @@
-import type { Migration } from '../../store/migrations.ts'
+import type { Migration } from '../../lib/migrations.ts'
 
 /** The alert stages' tables in state.db: alerts and transitions, stage values, deliveries, silences. */
 export const alertsMigrations: Migration[] = [

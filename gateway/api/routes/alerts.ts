@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify'
 import { z } from 'zod'
-import type { Alerting } from '../../alerts/alerting.ts'
+import type { AlertService } from '../../alerts/alert-service.ts'
 import type { Alert, Transition } from '../../alerts/types.ts'
 import { AedgwError } from '../../lib/errors.ts'
 import { requireRole } from '../auth.ts'
@@ -91,7 +91,7 @@ function actor(req: FastifyRequest, by: string | undefined): string {
   return by ? `${by} via ${token}` : token
 }
 
-export function alertRoutes(app: FastifyInstance, ctx: ApiContext, alerting: Alerting): void {
+export function alertRoutes(app: FastifyInstance, ctx: ApiContext, alerts: AlertService): void {
   const viewer = requireRole(ctx.tokens, 'viewer')
   const maintainer = requireRole(ctx.tokens, 'maintainer')
   const tags = ['alerts']
@@ -104,7 +104,7 @@ export function alertRoutes(app: FastifyInstance, ctx: ApiContext, alerting: Ale
     },
     async (req) => {
       const q = parseOr400(listQuery, req.query)
-      const items = alerting.store.list({ ...q, states: q.state }).map(alertView)
+      const items = alerts.list({ ...q, states: q.state }).map(alertView)
       return { items, count: items.length }
     },
   )
@@ -114,9 +114,9 @@ export function alertRoutes(app: FastifyInstance, ctx: ApiContext, alerting: Ale
     { preHandler: viewer, schema: { tags, summary: 'One alert with every transition' } },
     async (req) => {
       const { id } = parseOr400(idParams, req.params)
-      const a = alerting.lifecycle.byId(id)
-      if (!a) throw new AedgwError('AEDGW_ERR_NOT_FOUND', `no alert ${id}`)
-      return { ...alertView(a), transitions: alerting.store.transitions(id).map(transitionView) }
+      const found = alerts.get(id)
+      if (!found) throw new AedgwError('AEDGW_ERR_NOT_FOUND', `no alert ${id}`)
+      return { ...alertView(found.alert), transitions: found.transitions.map(transitionView) }
     },
   )
 
@@ -129,7 +129,7 @@ export function alertRoutes(app: FastifyInstance, ctx: ApiContext, alerting: Ale
     async (req) => {
       const { id } = parseOr400(idParams, req.params)
       const b = parseOr400(actBody, req.body ?? {})
-      return alertView(alerting.lifecycle.acknowledge(id, actor(req, b.by), b.comment ?? null))
+      return alertView(alerts.acknowledge(id, actor(req, b.by), b.comment ?? null))
     },
   )
 
@@ -142,11 +142,9 @@ export function alertRoutes(app: FastifyInstance, ctx: ApiContext, alerting: Ale
     async (req) => {
       const { id } = parseOr400(idParams, req.params)
       const b = parseOr400(actBody, req.body ?? {})
-      const a = alerting.lifecycle.byId(id)
+      const a = alerts.resolve(id, actor(req, b.by), b.comment ?? null)
       if (!a) throw new AedgwError('AEDGW_ERR_NOT_FOUND', `no alert ${id}`)
-      return alertView(
-        alerting.lifecycle.resolve(id, actor(req, b.by), b.comment ?? null, alerting.manualResolve(a.type)),
-      )
+      return alertView(a)
     },
   )
 
@@ -156,9 +154,7 @@ export function alertRoutes(app: FastifyInstance, ctx: ApiContext, alerting: Ale
     async (req) => {
       const { id } = parseOr400(idParams, req.params)
       const b = parseOr400(assignBody, req.body)
-      return alertView(
-        alerting.lifecycle.assign(id, b.assignee, b.team ?? null, actor(req, b.by), b.comment ?? null),
-      )
+      return alertView(alerts.assign(id, b.assignee, b.team ?? null, actor(req, b.by), b.comment ?? null))
     },
   )
 }

@@ -33,7 +33,7 @@ function view(ctx: ApiContext, c: Cabinet) {
       door: live?.door ?? null,
       aed_present: live?.aed_present ?? null,
       power: live?.power ?? null,
-      ...(ctx.alerting?.readiness(reg.id) ?? { readiness: 'unknown', reasons: [] }),
+      ...(ctx.readiness?.of(reg.id) ?? { readiness: 'unknown', reasons: [] }),
     },
   }
 }

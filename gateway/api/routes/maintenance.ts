@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify'
 import { z } from 'zod'
-import type { Alerting } from '../../alerts/alerting.ts'
+import type { MaintenanceService } from '../../alerts/maintenance-list.ts'
 import { workListCsv } from '../../alerts/maintenance-list.ts'
 import { requireRole } from '../auth.ts'
 import type { ApiContext } from '../context.ts'
@@ -11,7 +11,11 @@ const query = z.strictObject({
   format: z.enum(['json', 'csv']).optional(),
 })
 
-export function maintenanceRoutes(app: FastifyInstance, ctx: ApiContext, alerting: Alerting): void {
+export function maintenanceRoutes(
+  app: FastifyInstance,
+  ctx: ApiContext,
+  maintenance: Pick<MaintenanceService, 'list'>,
+): void {
   const viewer = requireRole(ctx.tokens, 'viewer')
   app.get(
     '/api/v1/maintenance',
@@ -24,7 +28,7 @@ export function maintenanceRoutes(app: FastifyInstance, ctx: ApiContext, alertin
     },
     async (req, reply) => {
       const q = parseOr400(query, req.query)
-      const list = alerting.maintenance(q.within_days)
+      const list = maintenance.list(q.within_days)
       const csv =
         q.format === 'csv' || (q.format === undefined && /\btext\/csv\b/.test(req.headers.accept ?? ''))
       if (!csv) return list

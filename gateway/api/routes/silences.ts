@@ -1,8 +1,7 @@
 import type { FastifyInstance } from 'fastify'
 import { z } from 'zod'
-import type { Alerting } from '../../alerts/alerting.ts'
 import { parseMatcher } from '../../alerts/matchers.ts'
-import type { Silence } from '../../alerts/silences.ts'
+import type { Silence, Silences } from '../../alerts/silences.ts'
 import { requireRole } from '../auth.ts'
 import type { ApiContext } from '../context.ts'
 import { parseOr400 } from '../errors.ts'
@@ -56,7 +55,11 @@ function view(s: Silence, now: number) {
   }
 }
 
-export function silenceRoutes(app: FastifyInstance, ctx: ApiContext, alerting: Alerting): void {
+export function silenceRoutes(
+  app: FastifyInstance,
+  ctx: ApiContext,
+  silences: Pick<Silences, 'list' | 'create' | 'expire'>,
+): void {
   const viewer = requireRole(ctx.tokens, 'viewer')
   const maintainer = requireRole(ctx.tokens, 'maintainer')
   const tags = ['silences']
@@ -66,7 +69,7 @@ export function silenceRoutes(app: FastifyInstance, ctx: ApiContext, alerting: A
     { preHandler: viewer, schema: { tags, summary: 'Silences (Alertmanager-style matchers)' } },
     async () => {
       const now = ctx.clock()
-      const items = alerting.silences.list().map((s) => view(s, now))
+      const items = silences.list().map((s) => view(s, now))
       return { items, count: items.length }
     },
   )
@@ -79,7 +82,7 @@ export function silenceRoutes(app: FastifyInstance, ctx: ApiContext, alerting: A
     },
     async (req, reply) => {
       const b = parseOr400(createBody, req.body)
-      const s = alerting.silences.create({
+      const s = silences.create({
         matchers: b.matchers,
         starts_ms: b.starts_at ?? ctx.clock(),
         ends_ms: b.ends_at,
@@ -95,7 +98,7 @@ export function silenceRoutes(app: FastifyInstance, ctx: ApiContext, alerting: A
     { preHandler: maintainer, schema: { tags, summary: 'Expire a silence now' } },
     async (req) => {
       const { id } = parseOr400(z.object({ id: z.string().min(1).max(64) }), req.params)
-      return view(alerting.silences.expire(id), ctx.clock())
+      return view(silences.expire(id), ctx.clock())
     },
   )
 }

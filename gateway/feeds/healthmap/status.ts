@@ -1,4 +1,4 @@
-import type { Readiness } from '../../state/readiness.ts'
+import type { Readiness } from '../../rules/readiness.ts'
 
 export type PublicStatus = 'available' | 'unavailable' | 'unknown'
 

@@ -1,4 +1,4 @@
-import type { Migration } from '../../store/migrations.ts'
+import type { Migration } from '../../lib/migrations.ts'
 
 /** The feeds' tables in state.db: the BKKHDC delivery outbox and audit, the last readiness written. */
 export const feedsMigrations: Migration[] = [

@@ -1,4 +1,4 @@
-import type { Migration } from '../../store/migrations.ts'
+import type { Migration } from '../../lib/migrations.ts'
 
 /** The registry's tables in state.db. */
 export const registryMigrations: Migration[] = [

@@ -1,4 +1,4 @@
-import type { Migration } from '../../store/migrations.ts'
+import type { Migration } from '../../lib/migrations.ts'
 
 /** Live state's tables in state.db. */
 export const stateMigrations: Migration[] = [

@@ -1,5 +1,4 @@
-import type { Alert, Transition } from '../../alerts/types.ts'
-import { SEVERITIES, type Severity } from '../../rules/types.ts'
+import { SEVERITIES, type Severity } from '../../protocol/severity.ts'
 import { Line, measurement } from './measurement.ts'
 
 /**
@@ -23,8 +22,28 @@ export const ALERT = measurement({
   },
 })
 
+/** What the point needs of an alert (alerts/types.ts `Alert`; the store stage comes before alerts). */
+export interface AlertFacts {
+  id: string
+  cabinet_id: string
+  type: string
+  labels: Readonly<Record<string, string | undefined>>
+  started_ms: number
+  acknowledged_ms: number | null
+  resolved_ms: number | null
+}
+
+/** What the point needs of a transition (alerts/types.ts `Transition`). */
+export interface TransitionFacts {
+  kind: string
+  by: string
+  severity: string
+  to_state: string
+  at_ms: number
+}
+
 /** The point for transition `t` of alert `a`, at the transition's time. */
-export function alertLine(a: Alert, t: Transition): string {
+export function alertLine(a: AlertFacts, t: TransitionFacts): string {
   const tags = {
     cabinet: a.cabinet_id,
     district: a.labels.district ?? 'unknown',

@@ -1,4 +1,3 @@
-import type { Readiness, ReadinessReason } from '../../state/readiness.ts'
 import { Line, measurement } from './measurement.ts'
 
 /** One point per change of a cabinet's readiness or of its reason codes (feeds/readiness-history.ts). */
@@ -11,8 +10,9 @@ export const READINESS = measurement({
 export interface ReadinessPoint {
   cabinet: string
   district: string
-  readiness: Readiness
-  reasons: ReadinessReason[]
+  /** rules/readiness.ts `Readiness` (the store stage comes before rules: structural here) */
+  readiness: string
+  reasons: ReadonlyArray<{ code: string; message: string }>
   lat: number
   lon: number
   atMs: number

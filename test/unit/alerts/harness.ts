@@ -2,7 +2,6 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type Database from 'better-sqlite3'
-import { Alerting } from '../../../gateway/alerts/alerting.ts'
 import type { Notification, Notifier, SendResult } from '../../../gateway/alerts/notifiers/notifier.ts'
 import { loadConfig, merge } from '../../../gateway/config/load.ts'
 import type { Config } from '../../../gateway/config/schema.ts'
@@ -14,6 +13,7 @@ import { SqliteRegistryStore } from '../../../gateway/registry/sqlite/registry-s
 import { LiveState } from '../../../gateway/state/live-state.ts'
 import { STATE_DB_MIGRATIONS } from '../../../gateway/state-db-migrations.ts'
 import { openStateDb } from '../../../gateway/store/database.ts'
+import { type Alerting, buildAlerting } from '../../../gateway/wiring/alerting.ts'
 import { FakeClock } from '../../helpers/readings.ts'
 
 /** A receiver that keeps what it was sent; `answer` decides how it responds. */
@@ -47,7 +47,7 @@ export interface Harness {
 
 const log = createLogger('silent')
 
-/** Alerting over a real state.db, registry and fake clock; the InfluxDB outbox is a list. */
+/** The alerting stages as the gateway wires them, over a real state.db, registry and fake clock; the InfluxDB outbox is a list. */
 export async function alertingHarness(
   alerts: Record<string, unknown> = {},
   cabinets: Array<{ id: string; district?: string }> = [{ id: 'C-001' }],
@@ -86,7 +86,7 @@ export async function alertingHarness(
   }
   const lines: string[] = []
   const state = new LiveState()
-  const alerting = new Alerting({
+  const alerting = buildAlerting({
     config: config.alerts,
     db,
     state,

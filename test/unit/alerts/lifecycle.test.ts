@@ -59,11 +59,9 @@ describe('alert lifecycle', () => {
     h.feed(hbReading('C-001', h.clock.now, { battery_pct: 15 }))
     h.feed(evReading('C-001', h.clock.advance(1000), 'tamper'))
     const battery = h.alerting.lifecycle.current('C-001', 'battery_low')!
-    expect(() =>
-      h.alerting.lifecycle.resolve(battery.id, 'somchai', null, h.alerting.manualResolve('battery_low')),
-    ).toThrow(/resolves itself/)
+    expect(() => h.alerting.alerts.resolve(battery.id, 'somchai', null)).toThrow(/resolves itself/)
     const tamper = h.alerting.lifecycle.current('C-001', 'tamper')!
-    h.alerting.lifecycle.resolve(tamper.id, 'somchai', 'lock replaced', h.alerting.manualResolve('tamper'))
+    h.alerting.alerts.resolve(tamper.id, 'somchai', 'lock replaced')
     // the same tamper event seen again does not bring it back; a new one does
     h.feed(hbReading('C-001', h.clock.advance(1000), { battery_pct: 15 }))
     expect(h.alerting.lifecycle.current('C-001', 'tamper')).toBeUndefined()
@@ -78,7 +76,7 @@ describe('alert lifecycle', () => {
     const battery = h.alerting.lifecycle.current('C-001', 'battery_low')!.id
     h = await h.restart()
     expect(h.alerting.lifecycle.current('C-001', 'battery_low')?.id).toBe(battery)
-    expect(h.alerting.readiness('C-001').reasons.map((r) => r.code)).toContain('door_open')
+    expect(h.alerting.readiness.of('C-001').reasons.map((r) => r.code)).toContain('door_open')
     // the door opened before the restart: 10 minutes after that, it was left open
     await h.step(9 * 60_000)
     expect(h.alerting.lifecycle.current('C-001', 'door_left_open')).toBeUndefined()

@@ -3,8 +3,8 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { apiMigrations } from '../../../gateway/api/sqlite/migrations.ts'
 import { SqliteTokenStore } from '../../../gateway/api/sqlite/token-store.ts'
 import { ApiTokens } from '../../../gateway/api/tokens.ts'
+import { runMigrations } from '../../../gateway/lib/migrations.ts'
 import { SecretHasher } from '../../../gateway/lib/secrets.ts'
-import { runMigrations } from '../../../gateway/store/migrations.ts'
 import { FakeClock } from '../../helpers/readings.ts'
 
 describe('API tokens', () => {

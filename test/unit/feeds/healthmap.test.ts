@@ -12,7 +12,7 @@ import { publicStatus } from '../../../gateway/feeds/healthmap/status.ts'
 import { SecretHasher } from '../../../gateway/lib/secrets.ts'
 import { Registry } from '../../../gateway/registry/registry.ts'
 import { SqliteRegistryStore } from '../../../gateway/registry/sqlite/registry-store.ts'
-import type { Readiness } from '../../../gateway/state/readiness.ts'
+import type { Readiness } from '../../../gateway/rules/readiness.ts'
 import { STATE_DB_MIGRATIONS } from '../../../gateway/state-db-migrations.ts'
 import { openStateDb } from '../../../gateway/store/database.ts'
 

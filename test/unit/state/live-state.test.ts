@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest'
 import { loadConfig } from '../../../gateway/config/load.ts'
+import { readinessOf } from '../../../gateway/rules/readiness.ts'
 import { batteryForecast } from '../../../gateway/state/battery-forecast.ts'
 import { LiveState } from '../../../gateway/state/live-state.ts'
-import { readinessOf } from '../../../gateway/state/readiness.ts'
 import { evReading, FakeClock, hbReading, statusReading } from '../../helpers/readings.ts'
 
 const th = loadConfig({}).alerts.rules

@@ -11,11 +11,11 @@ import { SqliteRetainedStore } from '../../../gateway/broker/sqlite/retained-sto
 import { SqliteExportStore } from '../../../gateway/feeds/sqlite/export-store.ts'
 import { SqliteReadinessHistoryStore } from '../../../gateway/feeds/sqlite/readiness-history-store.ts'
 import { createLogger } from '../../../gateway/lib/logger.ts'
+import { type Migration, runMigrations } from '../../../gateway/lib/migrations.ts'
 import { SqliteRegistryStore } from '../../../gateway/registry/sqlite/registry-store.ts'
 import { SqliteLiveStateStore } from '../../../gateway/state/sqlite/live-state-store.ts'
 import { STATE_DB_MIGRATIONS } from '../../../gateway/state-db-migrations.ts'
 import { openStateDb, stateDbFile } from '../../../gateway/store/database.ts'
-import { type Migration, runMigrations } from '../../../gateway/store/migrations.ts'
 import { Outbox } from '../../../gateway/store/outbox.ts'
 
 const BEFORE_MIGRATIONS = readFileSync(

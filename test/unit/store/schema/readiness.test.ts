@@ -8,9 +8,9 @@ describe('readiness line protocol', () => {
       district: '1047',
       readiness: 'not_ready',
       reasons: [
-        { code: 'pad_expiry', severity: 'critical', message: 'Pads expired 2 days ago' },
-        { code: 'battery_low', severity: 'major', message: 'Battery at 12%, "replace"' },
-        { code: 'pad_expiry', severity: 'major', message: 'Pads: adult only' },
+        { code: 'pad_expiry', message: 'Pads expired 2 days ago' },
+        { code: 'battery_low', message: 'Battery at 12%, "replace"' },
+        { code: 'pad_expiry', message: 'Pads: adult only' },
       ],
       lat: 13.6683,
       lon: 100.6044,

@@ -1,5 +1,5 @@
 import type Database from 'better-sqlite3'
-import { AedgwError } from '../lib/errors.ts'
+import { AedgwError } from './errors.ts'
 
 /**
  * One step of a module's schema. Each module owns its tables and lists its migrations; version 1

@@ -1,28 +1,39 @@
 import type { Logger } from 'pino'
-import { DISTRICT_OUTAGE, RULES } from '../rules/index.ts'
-import type { Thresholds } from '../rules/thresholds.ts'
-import { type CabinetInfo, fire } from '../rules/types.ts'
 import type { LiveState } from '../state/live-state.ts'
-import type { AlertStore } from './alert-store.ts'
-import type { AlertsConfig } from './config.ts'
-import type { AlertLifecycle } from './lifecycle.ts'
-import { alertKey } from './types.ts'
+import { DISTRICT_OUTAGE, RULES } from './index.ts'
+import type { Thresholds } from './thresholds.ts'
+import { type CabinetInfo, type Firing, fire } from './types.ts'
+
+/** Where verdicts go: the alert lifecycle, handed over by the composition root. */
+export interface VerdictSink {
+  /** The open alert of this cabinet and type, if any. */
+  current(cabinet: string, type: string): object | undefined
+  fire(input: { cabinet: string; type: string; team: string; district: string; verdict: Firing }): void
+  clear(cabinet: string, type: string): void
+}
 
 export interface EvaluatorDeps {
   state: LiveState
-  lifecycle: AlertLifecycle
+  /** The alert lifecycle. */
+  lifecycle: VerdictSink
   thresholds: Thresholds
-  store: AlertStore
+  /** Where `for_ms` holds are kept across restarts (the alert store's key-value table). */
+  store: { getKv<T>(key: string): T | null; setKv(key: string, value: unknown): void }
   /** A registered, active cabinet's district and heartbeat interval; null: not alerted on. */
   infoOf: (cabinet: string) => CabinetInfo | null
   /** Registered, active cabinets by district code. */
   districts: () => Map<string, string[]>
-  outage: AlertsConfig['district_outage']
+  outage: { min_cabinets: number; offline_fraction: number }
   clock: () => number
   log: Logger
 }
 
 const HOLDS_KEY = 'evaluator:holds'
+
+/** A hold's key: the same as the alert's (cabinet and type), as saved before. */
+function holdKey(cabinet: string, type: string): string {
+  return `${cabinet}\u0000${type}`
+}
 
 /** The pseudo-cabinet a district-wide alert belongs to. */
 export function districtSubject(code: string): string {
@@ -55,7 +66,7 @@ export class Evaluator {
     const input = { cabinet, live, info, now, th: thresholds.for(cabinet) }
     for (const rule of RULES) {
       const v = rule.evaluate(input)
-      const key = alertKey(cabinet, rule.type)
+      const key = holdKey(cabinet, rule.type)
       if (!v.fire) {
         if (this.holds.has(key)) this.setHold(key, null)
         if (!v.keep) lifecycle.clear(cabinet, rule.type)

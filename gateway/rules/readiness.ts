@@ -1,5 +1,9 @@
-import { RULES } from '../rules/index.ts'
-import type { RuleInput, Severity } from '../rules/types.ts'
+import type { Registry } from '../registry/registry.ts'
+import type { LiveState } from '../state/live-state.ts'
+import { cabinetInfo } from './cabinets.ts'
+import { RULES } from './index.ts'
+import type { Thresholds } from './thresholds.ts'
+import type { RuleInput, Severity } from './types.ts'
 
 export type Readiness = 'ready' | 'degraded' | 'not_ready' | 'in_use' | 'offline' | 'unknown'
 
@@ -41,4 +45,31 @@ export function readinessOf(input: Omit<RuleInput, 'live'> & { live: RuleInput['
     if (ORDER.indexOf(r) < ORDER.indexOf(worst)) worst = r
   }
   return { readiness: worst, reasons }
+}
+
+export interface CabinetReadinessDeps {
+  state: Pick<LiveState, 'get'>
+  registry: Pick<Registry, 'get'>
+  thresholds: Thresholds
+  clock: () => number
+}
+
+/** Readiness of one cabinet now, for the API and the feeds. */
+export class CabinetReadiness {
+  private readonly deps: CabinetReadinessDeps
+
+  constructor(deps: CabinetReadinessDeps) {
+    this.deps = deps
+  }
+
+  of(id: string): { readiness: Readiness; reasons: ReadinessReason[] } {
+    const { state, registry, thresholds, clock } = this.deps
+    return readinessOf({
+      cabinet: id,
+      live: state.get(id),
+      info: cabinetInfo(registry, id),
+      now: clock(),
+      th: thresholds.for(id),
+    })
+  }
 }

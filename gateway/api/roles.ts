@@ -1,0 +1,12 @@
+/** API roles, least to most: each may do what the ones before it may. */
+export const ROLES = ['viewer', 'maintainer', 'admin'] as const
+export type Role = (typeof ROLES)[number]
+
+export interface TokenIdentity {
+  name: string
+  role: Role
+}
+
+export function roleAtLeast(have: Role, need: Role): boolean {
+  return ROLES.indexOf(have) >= ROLES.indexOf(need)
+}
