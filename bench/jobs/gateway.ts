@@ -46,7 +46,7 @@ export async function startBenchGateway(
     stdio: ['ignore', 'pipe', 'inherit'],
   })
   const httpUrl = `http://127.0.0.1:${httpPort}`
-  await waitHttp(`${httpUrl}/readyz`)
+  await waitHttp(`${httpUrl}/readyz`, { child })
   const register = async (id: string, district: string): Promise<Cred> => {
     const res = await fetch(`${httpUrl}/api/v1/cabinets`, {
       method: 'POST',
