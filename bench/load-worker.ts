@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs'
 import hdr from 'hdr-histogram-js'
 import mqtt, { type MqttClient } from 'mqtt'
+import { cabinetTopic } from '../gateway/protocol/topics.ts'
 
 /**
  * One load process: opens its share of cabinet connections and, for `seconds`, either keeps
@@ -32,6 +33,7 @@ function payload(seq: number): string {
 /** Open loop: every 10 ms, rate/100 publishes round-robin over the connections. */
 function driveAtRate(clients: MqttClient[], ids: string[], perSecond: number): NodeJS.Timeout {
   const seqs = ids.map(() => 0)
+  const topics = ids.map((id) => cabinetTopic(id, 'heartbeat'))
   let next = 0
   let owed = 0
   return setInterval(() => {
@@ -41,7 +43,7 @@ function driveAtRate(clients: MqttClient[], ids: string[], perSecond: number): N
       const s = (seqs[i] as number) + 1
       seqs[i] = s
       const t0 = process.hrtime.bigint()
-      ;(clients[i] as MqttClient).publish(`aed/v1/${ids[i]}/heartbeat`, payload(s), { qos: 1 }, (err) => {
+      ;(clients[i] as MqttClient).publish(topics[i] as string, payload(s), { qos: 1 }, (err) => {
         if (err) errors++
         else {
           acked++
@@ -53,7 +55,7 @@ function driveAtRate(clients: MqttClient[], ids: string[], perSecond: number): N
 }
 
 function drive(c: MqttClient, id: string): void {
-  const topic = `aed/v1/${id}/heartbeat`
+  const topic = cabinetTopic(id, 'heartbeat')
   let seq = 0
   const one = () => {
     if (!running) return

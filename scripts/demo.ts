@@ -1,17 +1,24 @@
-import { type ChildProcess, spawn } from 'node:child_process'
+import type { ChildProcess } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 import { createWriteStream, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
-import { createServer } from 'node:net'
-import { join, resolve } from 'node:path'
+import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 import { Simulator } from '../firmware-sim/simulator.ts'
-import { GATEWAY_NODE_FLAGS } from './gateway-flags.ts'
-import { freePort, type Influxd, startInfluxd } from './influxd.ts'
+import { type Influxd, startInfluxd } from './lib/influxd.ts'
+import {
+  exitOf,
+  freePort,
+  GATEWAY_ENTRY,
+  portFree,
+  ROOT,
+  spawnTs,
+  stopChild,
+  waitHttp,
+} from './lib/processes.ts'
 
 // The demo: a local InfluxDB, the gateway with its broker, and a simulated Bangkok fleet with two
 // weeks of history, all on loopback; Ctrl-C (SIGINT) stops every process it started.
 
-const ROOT = resolve(import.meta.dirname, '..')
 const DATA = join(ROOT, '.data')
 const HTTP_PORT = 8080
 const MQTT_PORT = 1883
@@ -28,14 +35,6 @@ const { values: args } = parseArgs({
 
 const say = (line: string) => process.stdout.write(`[demo] ${line}\n`)
 
-function portFree(port: number): Promise<boolean> {
-  return new Promise((res) => {
-    const s = createServer()
-    s.once('error', () => res(false))
-    s.listen(port, '127.0.0.1', () => s.close(() => res(true)))
-  })
-}
-
 /** The admin token lives in .data/ so a second run (and the user) can reuse it. */
 function adminToken(): string {
   const file = join(DATA, 'demo-admin-token')
@@ -45,32 +44,12 @@ function adminToken(): string {
   return token
 }
 
-function startGateway(env: Record<string, string>): { child: ChildProcess; exited: Promise<void> } {
+function startGateway(env: Record<string, string>): { child: ChildProcess; exited: Promise<unknown> } {
   const log = createWriteStream(join(DATA, 'gateway.log'), { flags: 'a' })
-  const child = spawn(process.execPath, [...GATEWAY_NODE_FLAGS, '--import', 'tsx', 'gateway/main.ts'], {
-    cwd: ROOT,
-    env: { ...process.env, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  })
+  const child = spawnTs(GATEWAY_ENTRY, [], { env: { ...process.env, ...env } })
   child.stdout?.pipe(log)
   child.stderr?.pipe(log)
-  const exited = new Promise<void>((res) => child.once('exit', () => res()))
-  return { child, exited }
-}
-
-async function waitReady(url: string, gateway: ChildProcess, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs
-  while (Date.now() < deadline) {
-    if (gateway.exitCode !== null)
-      throw new Error(`the gateway exited (${gateway.exitCode}); see .data/gateway.log`)
-    const ok = await fetch(`${url}/readyz`).then(
-      (r) => r.status === 200,
-      () => false,
-    )
-    if (ok) return
-    await new Promise((r) => setTimeout(r, 200))
-  }
-  throw new Error('the gateway did not become ready; see .data/gateway.log')
+  return { child, exited: exitOf(child) }
 }
 
 /** Logs alerts as they open; stops quietly when the gateway has no alerts API yet (404). */
@@ -120,12 +99,7 @@ async function main(): Promise<void> {
       // a second signal would make it exit at once; signal it only if it is still up after a while
       await Promise.race([gateway.exited, new Promise((r) => setTimeout(r, 3_000))])
     }
-    if (gateway && gateway.child.exitCode === null && gateway.child.signalCode === null) {
-      gateway.child.kill('SIGTERM')
-      const killer = setTimeout(() => gateway?.child.kill('SIGKILL'), 15_000)
-      await gateway.exited
-      clearTimeout(killer)
-    }
+    if (gateway) await stopChild(gateway.child, 15_000)
     await influxd?.stop()
     say('stopped')
     process.exit(code)
@@ -146,7 +120,13 @@ async function main(): Promise<void> {
       AEDGW_INFLUX_URL: influxd.url,
       AEDGW_ADMIN_TOKEN: token,
     })
-    await waitReady(apiUrl, gateway.child, 120_000)
+    await waitHttp(`${apiUrl}/readyz`, {
+      timeoutMs: 120_000,
+      intervalMs: 200,
+      status: 200,
+      child: gateway.child,
+      detail: () => '; see .data/gateway.log',
+    })
     say(`gateway ready in ${((Date.now() - t0) / 1000).toFixed(1)} s (log: .data/gateway.log)`)
     const days = Number(args['backfill-days'])
     sim = new Simulator({

@@ -2,9 +2,10 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { MqttClient } from 'mqtt'
+import { cabinetTopic } from '../gateway/protocol/topics.ts'
 import { spawnGateway, waitReady } from '../test/helpers/child-gateway.ts'
 import { ADMIN_TOKEN, connectCabinet, heartbeat, registrationFor } from '../test/helpers/gateway.ts'
-import { startInfluxd } from './influxd.ts'
+import { startTempInfluxd } from './lib/influxd.ts'
 
 /**
  * Soak: a child gateway under steady load and connection churn for a while, sampled for leaks.
@@ -84,7 +85,7 @@ export async function runSoak(opts: { durationMs: number; influxUrl: string }): 
     const publish = (c: MqttClient, id: string) => {
       const seq = (seqs.get(id) ?? 0) + 1
       seqs.set(id, seq)
-      c.publish(`aed/v1/${id}/heartbeat`, heartbeat(seq % 400_000), { qos: 1 }, (err) => {
+      c.publish(cabinetTopic(id, 'heartbeat'), heartbeat(seq % 400_000), { qos: 1 }, (err) => {
         if (err) refused++
         else acked++
       })
@@ -156,14 +157,12 @@ export async function runSoak(opts: { durationMs: number; influxUrl: string }): 
 if (import.meta.url === `file://${process.argv[1]}`) {
   const i = process.argv.indexOf('--minutes')
   const minutes = i > 0 ? Number(process.argv[i + 1]) : 60
-  const dir = mkdtempSync(join(tmpdir(), 'aedgw-soak-influxd-'))
-  const influxd = await startInfluxd(dir)
+  const influxd = await startTempInfluxd('aedgw-soak-influxd-')
   try {
     const r = await runSoak({ durationMs: minutes * 60_000, influxUrl: influxd.url })
     const { samples, ...summary } = r
     process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`)
   } finally {
     await influxd.stop()
-    rmSync(dir, { recursive: true, force: true })
   }
 }

@@ -7,11 +7,13 @@ import {
   matches,
   type PanelSpec,
   SEVERITY_COLOURS,
+  STACKED_BARS,
+  statPanel,
+  thresholdColours,
   thresholds,
 } from './lib.ts'
 
 const W = `${matches('district')} AND ${matches('severity')} AND $timeFilter`
-const bars = { drawStyle: 'bars', fillOpacity: 80, stacking: { mode: 'normal' } }
 const severityColours = Object.entries(SEVERITY_COLOURS).map(([s, c]) =>
   byName(s, [['color', fixedColour(c)]]),
 )
@@ -49,32 +51,18 @@ function delayPanel(title: string, description: string, kind: string, at: string
 }
 
 function medianStat(title: string, description: string, kind: string, at: string, x: number): PanelSpec {
-  return {
-    type: 'stat',
+  return statPanel({
     title,
     description,
     gridPos: { x, y: 0, w: 6, h: 4 },
-    targets: [
-      {
-        refId: 'A',
-        query: `SELECT percentile("minutes", 50) AS "median" FROM (${minutes(kind, at)}) WHERE $timeFilter`,
-        expect: { columns: ['time', 'median'] },
-      },
-    ],
-    fieldConfig: {
-      defaults: {
-        unit: 'm',
-        decimals: 0,
-        thresholds: thresholds(COLOUR.ok, [15, COLOUR.attention], [60, COLOUR.critical]),
-        color: { mode: 'thresholds' },
-      },
+    query: `SELECT percentile("minutes", 50) AS "median" FROM (${minutes(kind, at)}) WHERE $timeFilter`,
+    column: 'median',
+    defaults: {
+      unit: 'm',
+      decimals: 0,
+      ...thresholdColours(COLOUR.ok, [15, COLOUR.attention], [60, COLOUR.critical]),
     },
-    options: {
-      reduceOptions: { calcs: ['lastNotNull'], fields: '', values: false },
-      colorMode: 'background',
-      graphMode: 'none',
-    },
-  }
+  })
 }
 
 function countOverTime(
@@ -101,7 +89,7 @@ function countOverTime(
       },
     ],
     fieldConfig: {
-      defaults: { unit: 'short', decimals: 0, custom: bars },
+      defaults: { unit: 'short', decimals: 0, custom: STACKED_BARS },
       overrides: by === 'severity' ? severityColours : [],
     },
     options: {
@@ -132,51 +120,23 @@ export const alerts: DashboardSpec = {
     },
   ],
   panels: [
-    {
-      type: 'stat',
+    statPanel({
       title: 'Alerts raised',
       description: 'Alerts opened (or reopened) in the time range.',
       gridPos: { x: 0, y: 0, w: 6, h: 4 },
-      targets: [
-        {
-          refId: 'A',
-          query: `SELECT count("id") AS "raised" FROM "alert" WHERE ${OPENED} AND ${W}`,
-          expect: { columns: ['time', 'raised'] },
-        },
-      ],
-      fieldConfig: { defaults: { noValue: '0', decimals: 0, color: fixedColour(COLOUR.inUse) } },
-      options: {
-        reduceOptions: { calcs: ['lastNotNull'], fields: '', values: false },
-        colorMode: 'value',
-        graphMode: 'none',
-      },
-    },
-    {
-      type: 'stat',
+      query: `SELECT count("id") AS "raised" FROM "alert" WHERE ${OPENED} AND ${W}`,
+      column: 'raised',
+      defaults: { noValue: '0', decimals: 0, color: fixedColour(COLOUR.inUse) },
+      colorMode: 'value',
+    }),
+    statPanel({
       title: 'Critical alerts raised',
       description: 'Critical alerts opened in the time range: each one left an AED unusable.',
       gridPos: { x: 6, y: 0, w: 6, h: 4 },
-      targets: [
-        {
-          refId: 'A',
-          query: `SELECT count("id") AS "raised" FROM "alert" WHERE ${OPENED} AND "severity" = 'critical' AND ${W}`,
-          expect: { columns: ['time', 'raised'] },
-        },
-      ],
-      fieldConfig: {
-        defaults: {
-          noValue: '0',
-          decimals: 0,
-          thresholds: thresholds(COLOUR.ok, [1, COLOUR.critical]),
-          color: { mode: 'thresholds' },
-        },
-      },
-      options: {
-        reduceOptions: { calcs: ['lastNotNull'], fields: '', values: false },
-        colorMode: 'background',
-        graphMode: 'none',
-      },
-    },
+      query: `SELECT count("id") AS "raised" FROM "alert" WHERE ${OPENED} AND "severity" = 'critical' AND ${W}`,
+      column: 'raised',
+      defaults: { noValue: '0', decimals: 0, ...thresholdColours(COLOUR.ok, [1, COLOUR.critical]) },
+    }),
     medianStat(
       'Median time to acknowledge',
       'Half of the alerts were acknowledged faster than this.',

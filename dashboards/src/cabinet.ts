@@ -1,6 +1,8 @@
 import {
+  BATTERY_CHARGE,
   byName,
   COLOUR,
+  DAYS_LEFT,
   type DashboardSpec,
   DISTRICT_VARIABLE,
   fixedColour,
@@ -8,15 +10,11 @@ import {
   type PanelSpec,
   READINESS_MAPPING,
   SEVERITY_COLOURS,
+  statPanel,
   thresholds,
 } from './lib.ts'
 
 const C = matches('cabinet')
-const stat = {
-  reduceOptions: { calcs: ['lastNotNull'], fields: '', values: false },
-  colorMode: 'background',
-  graphMode: 'none',
-}
 
 function lastStat(
   title: string,
@@ -26,18 +24,15 @@ function lastStat(
   x: number,
   defaults: Record<string, unknown>,
 ): PanelSpec {
-  return {
-    type: 'stat',
+  return statPanel({
     title,
     description,
     gridPos: { x, y: 0, w: 6, h: 4 },
-    targets: [{ refId: 'A', query, expect: { columns: ['time', column] } }],
-    fieldConfig: { defaults: { color: { mode: 'thresholds' }, ...defaults } },
-    options: stat,
-  }
+    query,
+    column,
+    defaults: { color: { mode: 'thresholds' }, ...defaults },
+  })
 }
-
-const DAYS_LEFT = thresholds(COLOUR.critical, [8, COLOUR.warning], [31, COLOUR.attention], [61, COLOUR.ok])
 
 export const cabinet: DashboardSpec = {
   uid: 'aed-cabinet',
@@ -72,7 +67,7 @@ export const cabinet: DashboardSpec = {
       `SELECT last("battery_pct") AS "battery_pct" FROM "heartbeat" WHERE ${C} AND $timeFilter`,
       'battery_pct',
       6,
-      { unit: 'percent', thresholds: thresholds(COLOUR.critical, [20, COLOUR.warning], [40, COLOUR.ok]) },
+      { unit: 'percent', thresholds: BATTERY_CHARGE },
     ),
     lastStat(
       'Pads expire in',
@@ -108,7 +103,7 @@ export const cabinet: DashboardSpec = {
           unit: 'percent',
           min: 0,
           max: 100,
-          thresholds: thresholds(COLOUR.critical, [20, COLOUR.warning], [40, COLOUR.ok]),
+          thresholds: BATTERY_CHARGE,
           color: fixedColour(COLOUR.ok),
           custom: { thresholdsStyle: { mode: 'line+area' }, fillOpacity: 0 },
         },

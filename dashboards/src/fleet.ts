@@ -1,14 +1,20 @@
 import {
   byName,
+  CELL_BACKGROUND,
   COLOUR,
+  cabinetAndDistrictColumns,
   type DashboardSpec,
   DISTRICT_MAPPING,
   DISTRICT_VARIABLE,
+  districtNames,
   fixedColour,
-  type Json,
   matches,
   type PanelSpec,
   READINESS_MAPPING,
+  STACKED_BARS,
+  statOptions,
+  statPanel,
+  thresholdColours,
   thresholds,
 } from './lib.ts'
 
@@ -21,26 +27,6 @@ function countIn(states: string, as: string, groupBy = ''): string {
   return `SELECT count("state") AS "${as}" FROM (${current}) WHERE "state" =~ /^(${states})$/${groupBy}`
 }
 
-/** Table overrides for the cabinet column (linked to its dashboard) and the district column (named). */
-export function cabinetAndDistrictColumns(): Json[] {
-  return [
-    byName('cabinet', [
-      ['displayName', 'Cabinet'],
-      ['links', [CABINET_LINK]],
-    ]),
-    byName('district', [
-      ['displayName', 'District'],
-      ['mappings', [DISTRICT_MAPPING]],
-    ]),
-  ]
-}
-
-export const CABINET_LINK = {
-  title: 'Open this cabinet',
-  // biome-ignore lint/suspicious/noTemplateCurlyInString: Grafana's data-link variables, not a JS template
-  url: '/d/aed-cabinet?var-cabinet=${__data.fields.cabinet}&${__url_time_range}',
-}
-
 function countStat(
   title: string,
   description: string,
@@ -48,19 +34,14 @@ function countStat(
   colour: Record<string, unknown>,
   x: number,
 ): PanelSpec {
-  return {
-    type: 'stat',
+  return statPanel({
     title,
     description,
     gridPos: { x, y: 0, w: 4, h: 4 },
-    targets: [{ refId: 'A', query: countIn(states, 'cabinets'), expect: { columns: ['time', 'cabinets'] } }],
-    fieldConfig: { defaults: { unit: 'none', noValue: '0', decimals: 0, ...colour } },
-    options: {
-      reduceOptions: { calcs: ['lastNotNull'], fields: '', values: false },
-      colorMode: 'background',
-      graphMode: 'none',
-    },
-  }
+    query: countIn(states, 'cabinets'),
+    column: 'cabinets',
+    defaults: { unit: 'none', noValue: '0', decimals: 0, ...colour },
+  })
 }
 
 const byDistrict: PanelSpec = {
@@ -88,18 +69,9 @@ const byDistrict: PanelSpec = {
         ['mappings', [DISTRICT_MAPPING]],
         ['custom.align', 'left'],
       ]),
-      byName('Not ready', [
-        ['custom.cellOptions', { type: 'color-background' }],
-        ['thresholds', thresholds('transparent', [1, COLOUR.critical])],
-      ]),
-      byName('Offline', [
-        ['custom.cellOptions', { type: 'color-background' }],
-        ['thresholds', thresholds('transparent', [1, COLOUR.offline])],
-      ]),
-      byName('In use', [
-        ['custom.cellOptions', { type: 'color-background' }],
-        ['thresholds', thresholds('transparent', [1, COLOUR.inUse])],
-      ]),
+      byName('Not ready', [CELL_BACKGROUND, ['thresholds', thresholds('transparent', [1, COLOUR.critical])]]),
+      byName('Offline', [CELL_BACKGROUND, ['thresholds', thresholds('transparent', [1, COLOUR.offline])]]),
+      byName('In use', [CELL_BACKGROUND, ['thresholds', thresholds('transparent', [1, COLOUR.inUse])]]),
     ],
   },
   transformations: [
@@ -143,13 +115,12 @@ export const fleet: DashboardSpec = {
           decimals: 1,
           min: 0,
           max: 1,
-          thresholds: thresholds(
+          ...thresholdColours(
             COLOUR.critical,
             [0.9, COLOUR.warning],
             [0.95, COLOUR.attention],
             [0.98, COLOUR.ok],
           ),
-          color: { mode: 'thresholds' },
         },
       },
       transformations: [
@@ -164,24 +135,20 @@ export const fleet: DashboardSpec = {
           },
         },
       ],
-      options: {
-        reduceOptions: { calcs: ['lastNotNull'], fields: '', values: false },
-        colorMode: 'background',
-        graphMode: 'none',
-      },
+      options: statOptions(),
     },
     countStat(
       'Not ready',
       'Cabinets whose AED cannot be used now (expired pads, failed self-test, flat battery…). Each one needs a technician.',
       'not_ready',
-      { thresholds: thresholds(COLOUR.ok, [1, COLOUR.critical]), color: { mode: 'thresholds' } },
+      thresholdColours(COLOUR.ok, [1, COLOUR.critical]),
       4,
     ),
     countStat(
       'Offline',
       'Cabinets the gateway has not heard from: their state is unknown until they reconnect.',
       'offline',
-      { thresholds: thresholds(COLOUR.ok, [1, COLOUR.offline]), color: { mode: 'thresholds' } },
+      thresholdColours(COLOUR.ok, [1, COLOUR.offline]),
       8,
     ),
     countStat(
@@ -195,36 +162,18 @@ export const fleet: DashboardSpec = {
       'Needs attention',
       'Still usable, but something is due soon (pads or battery expiring, cabinet too hot, on backup power).',
       'degraded',
-      { thresholds: thresholds(COLOUR.ok, [1, COLOUR.attention]), color: { mode: 'thresholds' } },
+      thresholdColours(COLOUR.ok, [1, COLOUR.attention]),
       16,
     ),
-    {
-      type: 'stat',
+    statPanel({
       title: 'AED missing from cabinet',
       description:
         'Cabinets whose last heartbeat (in the time range) reports no AED inside. Includes AEDs in use; one that stays missing after an emergency must be found.',
       gridPos: { x: 20, y: 0, w: 4, h: 4 },
-      targets: [
-        {
-          refId: 'A',
-          query: `SELECT count("aed_present") AS "cabinets" FROM (SELECT last("aed_present") AS "aed_present" FROM "heartbeat" WHERE ${D} AND $timeFilter GROUP BY "cabinet") WHERE "aed_present" = false`,
-          expect: { columns: ['time', 'cabinets'] },
-        },
-      ],
-      fieldConfig: {
-        defaults: {
-          noValue: '0',
-          decimals: 0,
-          thresholds: thresholds(COLOUR.ok, [1, COLOUR.critical]),
-          color: { mode: 'thresholds' },
-        },
-      },
-      options: {
-        reduceOptions: { calcs: ['lastNotNull'], fields: '', values: false },
-        colorMode: 'background',
-        graphMode: 'none',
-      },
-    },
+      query: `SELECT count("aed_present") AS "cabinets" FROM (SELECT last("aed_present") AS "aed_present" FROM "heartbeat" WHERE ${D} AND $timeFilter GROUP BY "cabinet") WHERE "aed_present" = false`,
+      column: 'cabinets',
+      defaults: { noValue: '0', decimals: 0, ...thresholdColours(COLOUR.ok, [1, COLOUR.critical]) },
+    }),
     byDistrict,
     {
       type: 'geomap',
@@ -246,7 +195,7 @@ export const fleet: DashboardSpec = {
           color: { mode: 'thresholds' },
           thresholds: thresholds(COLOUR.unknown),
         },
-        overrides: [byName('district', [['mappings', [DISTRICT_MAPPING]]])],
+        overrides: [districtNames()],
       },
       options: {
         view: { id: 'coords', lat: 13.7563, lon: 100.5018, zoom: 10 },
@@ -288,11 +237,7 @@ export const fleet: DashboardSpec = {
         overrides: [
           byName('Time', [['displayName', 'Since']]),
           ...cabinetAndDistrictColumns(),
-          byName('state', [
-            ['displayName', 'Readiness'],
-            ['mappings', [READINESS_MAPPING]],
-            ['custom.cellOptions', { type: 'color-background' }],
-          ]),
+          byName('state', [['displayName', 'Readiness'], ['mappings', [READINESS_MAPPING]], CELL_BACKGROUND]),
           byName('reasons', [['displayName', 'Why']]),
         ],
       },
@@ -317,7 +262,7 @@ export const fleet: DashboardSpec = {
         defaults: {
           unit: 'short',
           decimals: 0,
-          custom: { drawStyle: 'bars', fillOpacity: 80, stacking: { mode: 'normal' } },
+          custom: STACKED_BARS,
         },
       },
       options: {

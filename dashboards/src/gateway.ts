@@ -1,4 +1,14 @@
-import { COLOUR, type DashboardSpec, fixedColour, matches, type PanelSpec, thresholds } from './lib.ts'
+import {
+  COLOUR,
+  type DashboardSpec,
+  fixedColour,
+  matches,
+  type PanelSpec,
+  STACKED_BARS,
+  statPanel,
+  thresholdColours,
+  thresholds,
+} from './lib.ts'
 
 const W = `${matches('instance')} AND $timeFilter`
 /** Counters are cumulative (reset by a restart): non_negative_derivative turns them into rates. */
@@ -49,76 +59,38 @@ export const gateway: DashboardSpec = {
     },
   ],
   panels: [
-    {
-      type: 'stat',
+    statPanel({
       title: 'Cabinets connected now',
       description: 'MQTT connections from cabinets at the last report.',
       gridPos: { x: 0, y: 0, w: 8, h: 4 },
-      targets: [
-        {
-          refId: 'A',
-          query: `SELECT last("connected") AS "connected" FROM "gateway" WHERE ${W}`,
-          expect: { columns: ['time', 'connected'] },
-        },
-      ],
-      fieldConfig: { defaults: { decimals: 0, color: fixedColour(COLOUR.inUse) } },
-      options: {
-        reduceOptions: { calcs: ['lastNotNull'], fields: '', values: false },
-        colorMode: 'value',
-        graphMode: 'area',
-      },
-    },
-    {
-      type: 'stat',
+      query: `SELECT last("connected") AS "connected" FROM "gateway" WHERE ${W}`,
+      column: 'connected',
+      defaults: { decimals: 0, color: fixedColour(COLOUR.inUse) },
+      colorMode: 'value',
+      graphMode: 'area',
+    }),
+    statPanel({
       title: 'Lines waiting for InfluxDB',
       description:
         'Outbox depth: accepted messages not yet written to InfluxDB. It should stay near zero; it grows while InfluxDB is down.',
       gridPos: { x: 8, y: 0, w: 8, h: 4 },
-      targets: [
-        {
-          refId: 'A',
-          query: `SELECT last("outbox_depth") AS "outbox_depth" FROM "gateway" WHERE ${W}`,
-          expect: { columns: ['time', 'outbox_depth'] },
-        },
-      ],
-      fieldConfig: {
-        defaults: {
-          decimals: 0,
-          thresholds: thresholds(COLOUR.ok, [10000, COLOUR.warning], [100000, COLOUR.critical]),
-          color: { mode: 'thresholds' },
-        },
+      query: `SELECT last("outbox_depth") AS "outbox_depth" FROM "gateway" WHERE ${W}`,
+      column: 'outbox_depth',
+      defaults: {
+        decimals: 0,
+        ...thresholdColours(COLOUR.ok, [10000, COLOUR.warning], [100000, COLOUR.critical]),
       },
-      options: {
-        reduceOptions: { calcs: ['lastNotNull'], fields: '', values: false },
-        colorMode: 'background',
-        graphMode: 'area',
-      },
-    },
-    {
-      type: 'stat',
+      graphMode: 'area',
+    }),
+    statPanel({
       title: 'Oldest line waiting',
       description: 'How long the oldest unwritten message has waited: the delay dashboards are behind.',
       gridPos: { x: 16, y: 0, w: 8, h: 4 },
-      targets: [
-        {
-          refId: 'A',
-          query: `SELECT last("outbox_oldest_age_s") AS "outbox_oldest_age_s" FROM "gateway" WHERE ${W}`,
-          expect: { columns: ['time', 'outbox_oldest_age_s'] },
-        },
-      ],
-      fieldConfig: {
-        defaults: {
-          unit: 's',
-          thresholds: thresholds(COLOUR.ok, [60, COLOUR.warning], [600, COLOUR.critical]),
-          color: { mode: 'thresholds' },
-        },
-      },
-      options: {
-        reduceOptions: { calcs: ['lastNotNull'], fields: '', values: false },
-        colorMode: 'background',
-        graphMode: 'area',
-      },
-    },
+      query: `SELECT last("outbox_oldest_age_s") AS "outbox_oldest_age_s" FROM "gateway" WHERE ${W}`,
+      column: 'outbox_oldest_age_s',
+      defaults: { unit: 's', ...thresholdColours(COLOUR.ok, [60, COLOUR.warning], [600, COLOUR.critical]) },
+      graphMode: 'area',
+    }),
     series(
       'Messages per minute: received and stored',
       'MQTT messages from cabinets, and those validated and stored durably. A gap between the two lines is rejections.',
@@ -133,7 +105,7 @@ export const gateway: DashboardSpec = {
       `SELECT ${perMinute('total', 'rejected')} FROM "gateway_rejections" WHERE ${W} GROUP BY time($__interval), "reason" fill(none)`,
       ['rejected'],
       { x: 12, y: 4, w: 12, h: 8 },
-      { unit: 'short', min: 0, custom: { drawStyle: 'bars', fillOpacity: 80, stacking: { mode: 'normal' } } },
+      { unit: 'short', min: 0, custom: STACKED_BARS },
       '$tag_reason',
       ['reason'],
     ),
@@ -180,8 +152,7 @@ export const gateway: DashboardSpec = {
       {
         unit: 'short',
         min: 0,
-        thresholds: thresholds(COLOUR.ok, [1, COLOUR.critical]),
-        color: { mode: 'thresholds' },
+        ...thresholdColours(COLOUR.ok, [1, COLOUR.critical]),
       },
     ),
   ],

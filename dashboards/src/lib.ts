@@ -112,6 +112,83 @@ export function fixedColour(color: string): Json {
   return { mode: 'fixed', fixedColor: color }
 }
 
+/** `thresholds` and a colour taken from them: the two field defaults always set together. */
+export function thresholdColours(base: string, ...steps: Array<[number, string]>): Json {
+  return { thresholds: thresholds(base, ...steps), color: { mode: 'thresholds' } }
+}
+
+/** Days left before an expiry: red within a week, orange within a month, yellow within two. */
+export const DAYS_LEFT = thresholds(
+  COLOUR.critical,
+  [8, COLOUR.warning],
+  [31, COLOUR.attention],
+  [61, COLOUR.ok],
+)
+
+/** AED battery charge in %: under 20 it may not deliver a full series of shocks. */
+export const BATTERY_CHARGE = thresholds(COLOUR.critical, [20, COLOUR.warning], [40, COLOUR.ok])
+
+/** Bars stacked per interval (counts over time). */
+export const STACKED_BARS: Json = { drawStyle: 'bars', fillOpacity: 80, stacking: { mode: 'normal' } }
+
+/** A table cell coloured by its value's threshold or mapping. */
+export const CELL_BACKGROUND: [string, unknown] = ['custom.cellOptions', { type: 'color-background' }]
+
+/** Options of a stat panel showing its field's last value. */
+export function statOptions(colorMode = 'background', graphMode = 'none'): Json {
+  return { reduceOptions: { calcs: ['lastNotNull'], fields: '', values: false }, colorMode, graphMode }
+}
+
+export interface StatSpec {
+  title: string
+  description: string
+  gridPos: PanelSpec['gridPos']
+  /** One query answering one column (besides time). */
+  query: string
+  column: string
+  defaults: Json
+  colorMode?: string
+  graphMode?: string
+}
+
+/** A stat panel: the last value of one query's one column. */
+export function statPanel(s: StatSpec): PanelSpec {
+  return {
+    type: 'stat',
+    title: s.title,
+    description: s.description,
+    gridPos: s.gridPos,
+    targets: [{ refId: 'A', query: s.query, expect: { columns: ['time', s.column] } }],
+    fieldConfig: { defaults: s.defaults },
+    options: statOptions(s.colorMode, s.graphMode),
+  }
+}
+
+/** The district column named ("Bang Na บางนา") instead of its code. */
+export function districtNames(): Json {
+  return byName('district', [['mappings', [DISTRICT_MAPPING]]])
+}
+
+export const CABINET_LINK = {
+  title: 'Open this cabinet',
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: Grafana's data-link variables, not a JS template
+  url: '/d/aed-cabinet?var-cabinet=${__data.fields.cabinet}&${__url_time_range}',
+}
+
+/** Table overrides for the cabinet column (linked to its dashboard) and the district column (named). */
+export function cabinetAndDistrictColumns(): Json[] {
+  return [
+    byName('cabinet', [
+      ['displayName', 'Cabinet'],
+      ['links', [CABINET_LINK]],
+    ]),
+    byName('district', [
+      ['displayName', 'District'],
+      ['mappings', [DISTRICT_MAPPING]],
+    ]),
+  ]
+}
+
 /** `"district" =~ /^$district$/`: Grafana expands a multi-value variable into `(a|b)`. */
 export function matches(tag: string, variable = tag): string {
   return `"${tag}" =~ /^$${variable}$/`

@@ -1,13 +1,16 @@
-import { cabinetAndDistrictColumns } from './fleet.ts'
 import {
+  BATTERY_CHARGE,
   byName,
+  CELL_BACKGROUND,
   COLOUR,
+  cabinetAndDistrictColumns,
+  DAYS_LEFT,
   type DashboardSpec,
-  DISTRICT_MAPPING,
   DISTRICT_VARIABLE,
+  districtNames,
   matches,
   type PanelSpec,
-  thresholds,
+  thresholdColours,
 } from './lib.ts'
 
 const D = matches('district')
@@ -40,10 +43,9 @@ function byDistrictBars(
       defaults: {
         decimals: 0,
         min: 0,
-        thresholds: thresholds(COLOUR.attention, [5, COLOUR.warning], [10, COLOUR.critical]),
-        color: { mode: 'thresholds' },
+        ...thresholdColours(COLOUR.attention, [5, COLOUR.warning], [10, COLOUR.critical]),
       },
-      overrides: [byName('district', [['mappings', [DISTRICT_MAPPING]]])],
+      overrides: [districtNames()],
     },
     // one bar per row (district), named by the district column
     options: {
@@ -55,8 +57,6 @@ function byDistrictBars(
     transformations: [{ id: 'merge', options: {} }],
   }
 }
-
-const DAYS = thresholds(COLOUR.critical, [8, COLOUR.warning], [31, COLOUR.attention], [61, COLOUR.ok])
 
 export const maintenance: DashboardSpec = {
   uid: 'aed-maintenance',
@@ -116,20 +116,20 @@ export const maintenance: DashboardSpec = {
           ...cabinetAndDistrictColumns(),
           byName('pad_days_left', [
             ['displayName', 'Pads: days left'],
-            ['thresholds', DAYS],
-            ['custom.cellOptions', { type: 'color-background' }],
+            ['thresholds', DAYS_LEFT],
+            CELL_BACKGROUND,
           ]),
           byName('battery_days_left', [
             ['displayName', 'Battery: days left'],
-            ['thresholds', DAYS],
-            ['custom.cellOptions', { type: 'color-background' }],
+            ['thresholds', DAYS_LEFT],
+            CELL_BACKGROUND,
           ]),
           byName('pad_expiry', [['displayName', 'Pads expire']]),
           byName('battery_expiry', [['displayName', 'Battery expires']]),
           byName('battery_pct', [
             ['displayName', 'Charge'],
             ['unit', 'percent'],
-            ['thresholds', thresholds(COLOUR.critical, [20, COLOUR.warning], [40, COLOUR.ok])],
+            ['thresholds', BATTERY_CHARGE],
             ['custom.cellOptions', { type: 'color-text' }],
           ]),
         ],
@@ -162,7 +162,7 @@ export const maintenance: DashboardSpec = {
           unit: 'percent',
           min: 0,
           max: 100,
-          thresholds: thresholds(COLOUR.critical, [20, COLOUR.warning], [40, COLOUR.ok]),
+          thresholds: BATTERY_CHARGE,
           custom: { thresholdsStyle: { mode: 'line+area' } },
         },
         overrides: [byName('Forecast', [['custom.lineStyle', { fill: 'dash', dash: [10, 10] }]])],

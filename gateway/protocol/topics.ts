@@ -1,3 +1,8 @@
+import type { Command } from './command.ts'
+import type { EventWire } from './event.ts'
+import type { HeartbeatWire } from './heartbeat.ts'
+import type { CabinetStatus } from './status.ts'
+
 /** Topic layout of the contract: aed/v1/{cabinet id}/{leaf}. */
 export const TOPIC_ROOT = 'aed/v1'
 export const CABINET_ID_RE = /^[A-Za-z0-9][A-Za-z0-9_-]{2,63}$/
@@ -7,8 +12,28 @@ export const PUBLISH_LEAVES = ['heartbeat', 'event', 'status'] as const
 export type PublishLeaf = (typeof PUBLISH_LEAVES)[number]
 export const COMMAND_LEAF = 'cmd'
 
-export function cabinetTopic(cabinetId: string, leaf: PublishLeaf | typeof COMMAND_LEAF): string {
-  return `${TOPIC_ROOT}/${cabinetId}/${leaf}`
+/**
+ * The topic map: each leaf of a cabinet's topic and what travels on it, as the sender writes it
+ * (the wire form the schemas accept, before parsing). One table, so a topic and its payload type
+ * cannot drift apart in the gateway, the simulator, the benchmark or the tests.
+ */
+export interface TopicPayloads {
+  heartbeat: HeartbeatWire
+  event: EventWire
+  status: CabinetStatus
+  cmd: Command
+}
+export type TopicKind = keyof TopicPayloads
+export type TopicPayload<K extends TopicKind> = TopicPayloads[K]
+
+/** aed/v1/{cabinetId}/{kind}. */
+export function cabinetTopic(cabinetId: string, kind: TopicKind): string {
+  return `${TOPIC_ROOT}/${cabinetId}/${kind}`
+}
+
+/** The bytes to publish for `payload` on a `kind` topic: `status` is plain text, the rest JSON. */
+export function encodePayload<K extends TopicKind>(kind: K, payload: TopicPayload<K>): string {
+  return kind === 'status' ? String(payload) : JSON.stringify(payload)
 }
 
 export interface ParsedTopic {

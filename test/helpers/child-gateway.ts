@@ -1,11 +1,14 @@
-import { type ChildProcess, spawn } from 'node:child_process'
-import { fileURLToPath } from 'node:url'
+import type { ChildProcess } from 'node:child_process'
 import { expect } from 'vitest'
-import { GATEWAY_NODE_FLAGS } from '../../scripts/gateway-flags.ts'
-import { freePort } from '../../scripts/influxd.ts'
+import {
+  captureOutput,
+  exitOf,
+  freePort,
+  GATEWAY_ENTRY,
+  spawnTs,
+  waitHttp,
+} from '../../scripts/lib/processes.ts'
 import { ADMIN_TOKEN, registrationFor } from './gateway.ts'
-
-const ROOT = fileURLToPath(new URL('../..', import.meta.url))
 
 export interface ChildGateway {
   process: ChildProcess
@@ -23,8 +26,7 @@ export async function spawnGateway(
 ): Promise<ChildGateway> {
   const mqtt = ports?.mqtt ?? (await freePort())
   const http = ports?.http ?? (await freePort())
-  const child = spawn(process.execPath, [...GATEWAY_NODE_FLAGS, '--import', 'tsx', 'gateway/main.ts'], {
-    cwd: ROOT,
+  const child = spawnTs(GATEWAY_ENTRY, [], {
     env: {
       PATH: process.env.PATH ?? '',
       HOME: process.env.HOME ?? '/tmp',
@@ -34,41 +36,24 @@ export async function spawnGateway(
       AEDGW_LOG_LEVEL: 'info',
       ...env,
     },
-    stdio: ['ignore', 'pipe', 'pipe'],
   })
-  let out = ''
-  child.stdout?.on('data', (d: Buffer) => {
-    out = (out + d.toString()).slice(-200_000)
-  })
-  child.stderr?.on('data', (d: Buffer) => {
-    out = (out + d.toString()).slice(-200_000)
-  })
-  const exited = new Promise<number | string>((resolve) =>
-    child.once('exit', (code, signal) => resolve(code ?? signal ?? 'unknown')),
-  )
   return {
     process: child,
     httpUrl: `http://127.0.0.1:${http}`,
     mqttUrl: `mqtt://127.0.0.1:${mqtt}`,
-    output: () => out,
-    exited,
+    output: captureOutput(child),
+    exited: exitOf(child),
   }
 }
 
 /** Waits until /readyz answers 200 (or the process dies). */
-export async function waitReady(gw: ChildGateway, timeoutMs = 30_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs
-  while (Date.now() < deadline) {
-    if (gw.process.exitCode !== null) throw new Error(`gateway exited: ${gw.output()}`)
-    try {
-      const res = await fetch(`${gw.httpUrl}/readyz`)
-      if (res.status === 200) return
-    } catch {
-      // not listening yet
-    }
-    await new Promise((r) => setTimeout(r, 100))
-  }
-  throw new Error(`gateway not ready within ${timeoutMs} ms: ${gw.output().slice(-2000)}`)
+export function waitReady(gw: ChildGateway, timeoutMs = 30_000): Promise<void> {
+  return waitHttp(`${gw.httpUrl}/readyz`, {
+    timeoutMs,
+    status: 200,
+    child: gw.process,
+    detail: () => `: ${gw.output().slice(-2000)}`,
+  })
 }
 
 /** Registers a cabinet through a child gateway's admin API (ADMIN_TOKEN); returns its secret. */

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Notification } from '../../gateway/alerts/notifiers/notifier.ts'
+import { cabinetTopic } from '../../gateway/protocol/topics.ts'
 import { startTestGateway, type TestGateway } from '../helpers/gateway.ts'
 import { eventually, influxRows } from '../helpers/influx.ts'
 import { HttpReceiver, signatureValid } from '../helpers/receivers.ts'
@@ -29,7 +30,7 @@ describe('alerts end to end', () => {
     const secret = await gw.register(ID, { district_code: '1047', name_th: 'สำนักงานเขตบางนา' })
     const client = await gw.connect(ID, secret)
     const ts = new Date().toISOString()
-    await client.publishAsync(`aed/v1/${ID}/event`, JSON.stringify({ ts, seq: 1, type: 'door_open' }), {
+    await client.publishAsync(cabinetTopic(ID, 'event'), JSON.stringify({ ts, seq: 1, type: 'door_open' }), {
       qos: 1,
     })
     const [r] = await webhook.received(1)
@@ -43,9 +44,13 @@ describe('alerts end to end', () => {
     })
     expect(n.alerts[0]!.cabinet.district_name_th).toBe('บางนา')
 
-    await client.publishAsync(`aed/v1/${ID}/event`, JSON.stringify({ ts, seq: 2, type: 'aed_removed' }), {
-      qos: 1,
-    })
+    await client.publishAsync(
+      cabinetTopic(ID, 'event'),
+      JSON.stringify({ ts, seq: 2, type: 'aed_removed' }),
+      {
+        qos: 1,
+      },
+    )
     const all = await webhook.received(2)
     expect((JSON.parse(all[1]!.body) as Notification).alerts[0]).toMatchObject({
       type: 'aed_in_use',
@@ -140,7 +145,7 @@ describe('alerts end to end', () => {
       pad_expiry: new Date(Date.now() + 10 * 86_400_000).toISOString().slice(0, 10),
       door: 'closed',
     }
-    await client.publishAsync('aed/v1/BKK-1001-0042/heartbeat', JSON.stringify(hb), { qos: 1 })
+    await client.publishAsync(cabinetTopic('BKK-1001-0042', 'heartbeat'), JSON.stringify(hb), { qos: 1 })
     const list = await gw.api('GET', '/api/v1/maintenance?within_days=30', undefined, viewer)
     const d = list.json.districts.find((x: { district_code: string }) => x.district_code === '1001')
     expect(d.items).toMatchObject([{ cabinet_id: 'BKK-1001-0042', task: 'replace_pads' }])

@@ -1,5 +1,6 @@
 import type { MqttClient } from 'mqtt'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { cabinetTopic } from '../../gateway/protocol/topics.ts'
 import { connectCabinet, heartbeat, startTestGateway, type TestGateway } from '../helpers/gateway.ts'
 import { eventually, influxRows } from '../helpers/influx.ts'
 
@@ -57,7 +58,12 @@ describe('broker authentication', () => {
   it('refuses a will aimed at another topic than the cabinet’s status', async () => {
     await expect(
       connectCabinet(gw.mqttUrl, 'CAB-A-0001', secretA, {
-        will: { topic: 'aed/v1/CAB-B-0002/status', payload: Buffer.from('offline'), qos: 1, retain: true },
+        will: {
+          topic: cabinetTopic('CAB-B-0002', 'status'),
+          payload: Buffer.from('offline'),
+          qos: 1,
+          retain: true,
+        },
       }),
     ).rejects.toMatchObject({ code: 5 })
   })
@@ -110,9 +116,9 @@ describe('broker ACL', () => {
 
   it('closes the connection of a cabinet publishing to another cabinet’s topic, and stores nothing', async () => {
     const a = await gw.connect('ACL-A-0001', secretA)
-    expect(await publishOutcome(a, 'aed/v1/ACL-B-0002/heartbeat', heartbeat(1))).toBe('closed')
+    expect(await publishOutcome(a, cabinetTopic('ACL-B-0002', 'heartbeat'), heartbeat(1))).toBe('closed')
     const b = await gw.connect('ACL-B-0002', secretB)
-    await b.publishAsync('aed/v1/ACL-B-0002/heartbeat', heartbeat(2), { qos: 1 })
+    await b.publishAsync(cabinetTopic('ACL-B-0002', 'heartbeat'), heartbeat(2), { qos: 1 })
     const rows = await eventually(async () => {
       const r = await influxRows(gw.db, `SELECT seq FROM heartbeat WHERE cabinet = 'ACL-B-0002'`)
       return r.length > 0 ? r : undefined
@@ -120,9 +126,10 @@ describe('broker ACL', () => {
     expect(rows.map((r) => r.seq)).toEqual([2])
   })
 
+  // an unknown leaf and an extra level are not contract topics: written out by hand on purpose
   for (const topic of [
     'aed/v1/ACL-A-0001/unknown',
-    'aed/v1/ACL-A-0001/cmd',
+    cabinetTopic('ACL-A-0001', 'cmd'),
     'aed/v1/ACL-A-0001/heartbeat/extra',
     'elsewhere',
   ]) {
@@ -141,28 +148,32 @@ describe('broker ACL', () => {
     '#',
     '+/#',
     '$SYS/#',
-    'aed/v1/ACL-B-0002/cmd',
+    cabinetTopic('ACL-B-0002', 'cmd'),
+    // wildcard filters, not contract topics: written out by hand on purpose
     'aed/v1/+/cmd',
     'aed/v1/ACL-A-0001/#',
-    'aed/v1/ACL-A-0001/heartbeat',
+    cabinetTopic('ACL-A-0001', 'heartbeat'),
   ]) {
     it(`refuses a subscription to ${filter}`, async () => {
       const a = await gw.connect('ACL-A-0001', secretA)
       expect(await subackCode(a, filter)).toBe(128)
       // the connection stays usable for its own topics
-      await a.publishAsync('aed/v1/ACL-A-0001/heartbeat', heartbeat(10), { qos: 1 })
+      await a.publishAsync(cabinetTopic('ACL-A-0001', 'heartbeat'), heartbeat(10), { qos: 1 })
     })
   }
 
   it('grants the cabinet its own cmd topic and delivers commands there only', async () => {
     const a = await gw.connect('ACL-A-0001', secretA)
     const b = await gw.connect('ACL-B-0002', secretB)
-    expect(await subackCode(a, 'aed/v1/ACL-A-0001/cmd')).toBe(1)
-    expect(await subackCode(b, 'aed/v1/ACL-A-0001/cmd')).toBe(128)
+    expect(await subackCode(a, cabinetTopic('ACL-A-0001', 'cmd'))).toBe(1)
+    expect(await subackCode(b, cabinetTopic('ACL-A-0001', 'cmd'))).toBe(128)
     const gotB: string[] = []
     b.on('message', (t) => gotB.push(t))
     const got = new Promise<string>((resolve) => a.once('message', (_t, p) => resolve(p.toString())))
-    await gw.gateway.broker.publish('aed/v1/ACL-A-0001/cmd', '{"id":"c1","type":"ping","issued_at":"x"}')
+    await gw.gateway.broker.publish(
+      cabinetTopic('ACL-A-0001', 'cmd'),
+      '{"id":"c1","type":"ping","issued_at":"x"}',
+    )
     expect(JSON.parse(await got)).toMatchObject({ id: 'c1', type: 'ping' })
     expect(gotB).toEqual([])
   })

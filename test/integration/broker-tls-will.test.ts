@@ -2,6 +2,7 @@ import { mkdtempSync, readFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
+import { cabinetTopic } from '../../gateway/protocol/topics.ts'
 import { makeCerts } from '../helpers/certs.ts'
 import { connectCabinet, heartbeat, startTestGateway } from '../helpers/gateway.ts'
 import { eventually, influxRows } from '../helpers/influx.ts'
@@ -18,7 +19,7 @@ describe('MQTT over TLS', () => {
       const c = await connectCabinet(`mqtts://127.0.0.1:${port}`, 'TLS-0001', secret, {
         ca: readFileSync(certs.ca),
       })
-      await c.publishAsync('aed/v1/TLS-0001/heartbeat', heartbeat(1), { qos: 1 })
+      await c.publishAsync(cabinetTopic('TLS-0001', 'heartbeat'), heartbeat(1), { qos: 1 })
       c.end(true)
       await eventually(async () =>
         (await influxRows(gw.db, 'SELECT seq FROM heartbeat')).length === 1 ? true : undefined,
@@ -65,13 +66,13 @@ describe('status, last will and limits', () => {
     const dataDir = gw.dataDir
     const secret = await gw.register('WILL-0001')
     const will = {
-      topic: 'aed/v1/WILL-0001/status',
+      topic: cabinetTopic('WILL-0001', 'status'),
       payload: Buffer.from('offline'),
       qos: 1 as const,
       retain: true,
     }
     const c = await connectCabinet(gw.mqttUrl, 'WILL-0001', secret, { will })
-    await c.publishAsync('aed/v1/WILL-0001/status', 'online', { qos: 1, retain: true })
+    await c.publishAsync(cabinetTopic('WILL-0001', 'status'), 'online', { qos: 1, retain: true })
     // vanish without DISCONNECT: the broker must fire the will
     ;(c as unknown as { stream: { destroy(): void } }).stream.destroy()
     const rows = await eventually(async () => {
@@ -93,7 +94,7 @@ describe('status, last will and limits', () => {
             aedes: { persistence: { createRetainedStream(p: string): NodeJS.ReadableStream } }
           }
         ).aedes
-        const s = aedes.persistence.createRetainedStream('aed/v1/WILL-0001/status')
+        const s = aedes.persistence.createRetainedStream(cabinetTopic('WILL-0001', 'status'))
         s.once('data', (p: { payload: Buffer }) => resolve(p.payload.toString()))
         s.once('error', reject)
       })
@@ -111,10 +112,12 @@ describe('status, last will and limits', () => {
       const outcomes: boolean[] = []
       const closed = new Promise<void>((resolve) => noisy.once('close', () => resolve()))
       for (let seq = 0; seq < 20; seq++) {
-        noisy.publish('aed/v1/RATE-0001/heartbeat', heartbeat(seq), { qos: 1 }, (err) => outcomes.push(!err))
+        noisy.publish(cabinetTopic('RATE-0001', 'heartbeat'), heartbeat(seq), { qos: 1 }, (err) =>
+          outcomes.push(!err),
+        )
       }
       await closed
-      await calm.publishAsync('aed/v1/RATE-0002/heartbeat', heartbeat(1), { qos: 1 })
+      await calm.publishAsync(cabinetTopic('RATE-0002', 'heartbeat'), heartbeat(1), { qos: 1 })
       const metrics = (await gw.api('GET', '/metrics', undefined, null)).json as string
       expect(metrics).toMatch(/aedgw_messages_rejected_total\{reason="rate_limited"\} [1-9]/)
       const stored = await influxRows(gw.db, `SELECT seq FROM heartbeat WHERE cabinet = 'RATE-0001'`)

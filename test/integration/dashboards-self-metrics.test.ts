@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { cabinetTopic } from '../../gateway/protocol/topics.ts'
 import { heartbeat, startTestGateway, type TestGateway } from '../helpers/gateway.ts'
 import { eventually, influxRows } from '../helpers/influx.ts'
 
@@ -15,8 +16,8 @@ describe('the gateway’s self-metrics, for the Gateway dashboard', () => {
   it('reach InfluxDB through the outbox: counters, outbox depth, write latency and rejections by reason', async () => {
     const secret = await gw.register('BKK-1047-0007', { district_code: '1047' })
     const client = await gw.connect('BKK-1047-0007', secret)
-    await client.publishAsync('aed/v1/BKK-1047-0007/heartbeat', heartbeat(1), { qos: 1 })
-    await client.publishAsync('aed/v1/BKK-1047-0007/heartbeat', '{"not":"a heartbeat"}', { qos: 1 })
+    await client.publishAsync(cabinetTopic('BKK-1047-0007', 'heartbeat'), heartbeat(1), { qos: 1 })
+    await client.publishAsync(cabinetTopic('BKK-1047-0007', 'heartbeat'), '{"not":"a heartbeat"}', { qos: 1 })
     const row = await eventually(async () => {
       const rows = await influxRows(
         gw.db,

@@ -3,6 +3,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
+import { cabinetTopic } from '../../gateway/protocol/topics.ts'
 import { registerOn, spawnGateway, waitReady } from '../helpers/child-gateway.ts'
 import { ADMIN_TOKEN, connectCabinet } from '../helpers/gateway.ts'
 import { eventually, influxRows, influxUrl } from '../helpers/influx.ts'
@@ -35,7 +36,7 @@ describe('durability across a crash', () => {
     )
     const bursts = clients.map((c, i) => {
       const id = cabinets[i] as string
-      return publishBurst(c, `aed/v1/${id}/heartbeat`, 0, 3000, acked.get(id) as Set<number>)
+      return publishBurst(c, cabinetTopic(id, 'heartbeat'), 0, 3000, acked.get(id) as Set<number>)
     })
     // kill as soon as a good share is acknowledged, while PUBACKs are still flowing
     await eventually(

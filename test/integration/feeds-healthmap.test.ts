@@ -1,6 +1,7 @@
 import { createRequire } from 'node:module'
 import type { MqttClient } from 'mqtt'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { cabinetTopic } from '../../gateway/protocol/topics.ts'
 import { startTestGateway, type TestGateway } from '../helpers/gateway.ts'
 import { eventually, influxRows } from '../helpers/influx.ts'
 
@@ -56,7 +57,7 @@ describe('health-map feed', () => {
   async function beat(): Promise<void> {
     for (const [i, c] of clients.entries()) {
       const id = i === 0 ? OFFICE : PIER
-      await c.publishAsync(`aed/v1/${id}/heartbeat`, heartbeat(++seq, clock()), { qos: 1 })
+      await c.publishAsync(cabinetTopic(id, 'heartbeat'), heartbeat(++seq, clock()), { qos: 1 })
     }
   }
   const get = (headers: Record<string, string> = {}, query = '') =>

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { cabinetTopic } from '../../gateway/protocol/topics.ts'
 import { heartbeat, startTestGateway, type TestGateway } from '../helpers/gateway.ts'
 import { eventually, influxRows } from '../helpers/influx.ts'
 
@@ -30,7 +31,7 @@ describe('a registered cabinet’s heartbeat', () => {
       rssi_dbm: -71,
       fw: '1.4.2',
     }
-    await client.publishAsync('aed/v1/BKK-1047-0007/heartbeat', JSON.stringify(payload), { qos: 1 })
+    await client.publishAsync(cabinetTopic('BKK-1047-0007', 'heartbeat'), JSON.stringify(payload), { qos: 1 })
     const rows = await eventually(async () => {
       const r = await influxRows(gw.db, 'SELECT * FROM heartbeat')
       return r.length > 0 ? r : undefined
@@ -65,9 +66,9 @@ describe('a registered cabinet’s heartbeat', () => {
     const secret = await gw.register('BKK-1001-0001')
     const client = await gw.connect('BKK-1001-0001', secret)
     const ts = Date.UTC(2026, 10, 26, 5, 0, 0)
-    await client.publishAsync('aed/v1/BKK-1001-0001/heartbeat', heartbeat(1, { ts }), { qos: 1 })
+    await client.publishAsync(cabinetTopic('BKK-1001-0001', 'heartbeat'), heartbeat(1, { ts }), { qos: 1 })
     await client.publishAsync(
-      'aed/v1/BKK-1001-0001/event',
+      cabinetTopic('BKK-1001-0001', 'event'),
       JSON.stringify({ ts, seq: 2, type: 'door_open' }),
       { qos: 1 },
     )

@@ -2,7 +2,8 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { startInfluxd } from '../../scripts/influxd.ts'
+import { cabinetTopic } from '../../gateway/protocol/topics.ts'
+import { startInfluxd } from '../../scripts/lib/influxd.ts'
 import { startTestGateway } from '../helpers/gateway.ts'
 import { eventually, influxRows } from '../helpers/influx.ts'
 import { publishBurst, storedSeqs } from '../helpers/load.ts'
@@ -19,7 +20,7 @@ describe('InfluxDB down while cabinets publish', () => {
       const secret = await gw.register('OUT-0001')
       const c = await gw.connect('OUT-0001', secret)
       const acked = new Set<number>()
-      await publishBurst(c, 'aed/v1/OUT-0001/heartbeat', 0, 200, acked)
+      await publishBurst(c, cabinetTopic('OUT-0001', 'heartbeat'), 0, 200, acked)
       await eventually(async () =>
         (await storedSeqs((q) => influxRows(gw.db, q, influxd.url), 'OUT-0001')).size === 200
           ? true
@@ -27,7 +28,7 @@ describe('InfluxDB down while cabinets publish', () => {
       )
 
       await influxd.stop()
-      await publishBurst(c, 'aed/v1/OUT-0001/heartbeat', 200, 1200, acked)
+      await publishBurst(c, cabinetTopic('OUT-0001', 'heartbeat'), 200, 1200, acked)
       expect(acked.size).toBe(1200)
       const ready = await eventually(async () => {
         const r = await gw.api('GET', '/readyz', undefined, null)

@@ -1,12 +1,13 @@
 import type { MqttClient } from 'mqtt'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { cabinetTopic } from '../../gateway/protocol/topics.ts'
 import { heartbeat, startTestGateway, type TestGateway } from '../helpers/gateway.ts'
 import { eventually, influxRows } from '../helpers/influx.ts'
 
 describe('bad payloads', () => {
   let gw: TestGateway
   let client: MqttClient
-  const topic = 'aed/v1/BAD-0001/heartbeat'
+  const topic = cabinetTopic('BAD-0001', 'heartbeat')
 
   beforeAll(async () => {
     gw = await startTestGateway()
@@ -69,7 +70,7 @@ describe('bad payloads', () => {
   it('closes a connection whose packet declares more than max_packet_bytes, before reading it', async () => {
     const other = await gw.connect('BAD-0002', await gw.register('BAD-0002'))
     const closed = new Promise<void>((resolve) => other.once('close', () => resolve()))
-    other.publish('aed/v1/BAD-0002/heartbeat', Buffer.alloc(20_000, 0x20), { qos: 1 })
+    other.publish(cabinetTopic('BAD-0002', 'heartbeat'), Buffer.alloc(20_000, 0x20), { qos: 1 })
     await closed
     const metrics = (await gw.api('GET', '/metrics', undefined, null)).json as string
     expect(metrics).toMatch(/aedgw_messages_rejected_total\{reason="packet_too_large"\} [1-9]/)

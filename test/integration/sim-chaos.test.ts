@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { Simulator } from '../../firmware-sim/simulator.ts'
+import { cabinetTopic } from '../../gateway/protocol/topics.ts'
 import { ADMIN_TOKEN, heartbeat, startTestGateway, type TestGateway } from '../helpers/gateway.ts'
 import { eventually, influxRows } from '../helpers/influx.ts'
 
@@ -69,7 +70,7 @@ describe('the chaos scenario', () => {
   it('still accepts a new, well-behaved cabinet', async () => {
     const secret = await gw.register('BKK-1001-9001')
     const client = await gw.connect('BKK-1001-9001', secret)
-    await client.publishAsync('aed/v1/BKK-1001-9001/heartbeat', heartbeat(1), { qos: 1 })
+    await client.publishAsync(cabinetTopic('BKK-1001-9001', 'heartbeat'), heartbeat(1), { qos: 1 })
     await eventually(async () => {
       const r = await influxRows(gw.db, `SELECT seq FROM heartbeat WHERE cabinet = 'BKK-1001-9001'`)
       return r.length === 1 ? r : undefined

@@ -2,7 +2,8 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { startInfluxd } from '../../scripts/influxd.ts'
+import { cabinetTopic } from '../../gateway/protocol/topics.ts'
+import { startInfluxd } from '../../scripts/lib/influxd.ts'
 import { heartbeat, startTestGateway } from '../helpers/gateway.ts'
 import { eventually, influxRows, influxUrl } from '../helpers/influx.ts'
 import { publishBurst } from '../helpers/load.ts'
@@ -25,7 +26,7 @@ describe('the InfluxDB writer', () => {
       const bad = new Set([3, 11, 12, 17])
       for (let seq = 1; seq <= 20; seq++) {
         const extra = bad.has(seq) ? { temp_c: 30.5 } : { temp_c: undefined }
-        await c.publishAsync('aed/v1/SPLIT-0001/heartbeat', heartbeat(seq, extra), { qos: 1 })
+        await c.publishAsync(cabinetTopic('SPLIT-0001', 'heartbeat'), heartbeat(seq, extra), { qos: 1 })
       }
       const stored = await eventually(async () => {
         const r = await influxRows(gw.db, `SELECT seq FROM heartbeat WHERE cabinet = 'SPLIT-0001'`)
@@ -70,7 +71,7 @@ describe('the InfluxDB writer', () => {
         closed = true
       })
       for (let seq = 0; seq < 100 && !closed; seq++) {
-        await publishBurst(c, 'aed/v1/QUOTA-0001/heartbeat', seq, seq + 1, acked)
+        await publishBurst(c, cabinetTopic('QUOTA-0001', 'heartbeat'), seq, seq + 1, acked)
       }
       expect(closed).toBe(true)
       expect(acked.size).toBeGreaterThan(5)
@@ -87,7 +88,7 @@ describe('the InfluxDB writer', () => {
         30_000,
       )
       const c2 = await gw.connect('QUOTA-0001', secret)
-      await c2.publishAsync('aed/v1/QUOTA-0001/heartbeat', heartbeat(500), { qos: 1 })
+      await c2.publishAsync(cabinetTopic('QUOTA-0001', 'heartbeat'), heartbeat(500), { qos: 1 })
       const rows = await eventually(async () => {
         const r = await influxRows(
           gw.db,

@@ -1,6 +1,7 @@
 import type { MqttClient } from 'mqtt'
 import { expect, it } from 'vitest'
 import type { Config } from '../../gateway/config/schema.ts'
+import { cabinetTopic } from '../../gateway/protocol/topics.ts'
 import { heartbeat, startTestGateway, type TestGateway } from '../helpers/gateway.ts'
 import { eventually, influxRows } from '../helpers/influx.ts'
 import { record } from './report.ts'
@@ -40,7 +41,7 @@ export async function startArena(goodId: string, overrides: DeepPartial<Config> 
     acked,
     async stillServing() {
       const s = ++seq
-      await good.publishAsync(`aed/v1/${goodId}/heartbeat`, heartbeat(s), { qos: 1 })
+      await good.publishAsync(cabinetTopic(goodId, 'heartbeat'), heartbeat(s), { qos: 1 })
       acked.push(s)
     },
     async verifyStored() {

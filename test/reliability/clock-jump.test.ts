@@ -1,4 +1,5 @@
 import { afterAll, describe, expect, it } from 'vitest'
+import { cabinetTopic } from '../../gateway/protocol/topics.ts'
 import { heartbeat, startTestGateway } from '../helpers/gateway.ts'
 import { eventually, influxRows } from '../helpers/influx.ts'
 import { publishOutcome } from './arena.ts'
@@ -29,7 +30,7 @@ describe('a clock that jumps forward', () => {
     try {
       const secret = await gw.register('CLOCK-0001')
       const c = await gw.connect('CLOCK-0001', secret)
-      const topic = 'aed/v1/CLOCK-0001/heartbeat'
+      const topic = cabinetTopic('CLOCK-0001', 'heartbeat')
       const acked: number[] = []
       for (let seq = 1; seq <= 3; seq++) {
         await c.publishAsync(topic, heartbeat(seq), { qos: 1 })

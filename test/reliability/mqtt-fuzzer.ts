@@ -1,5 +1,6 @@
 import { connect } from 'node:net'
 import { generate, type Packet } from 'mqtt-packet'
+import { cabinetTopic } from '../../gateway/protocol/topics.ts'
 import { heartbeat } from '../helpers/gateway.ts'
 import { eventually } from '../helpers/influx.ts'
 import { connectPacket } from '../helpers/raw-mqtt.ts'
@@ -68,7 +69,7 @@ export async function fuzzBroker(
       connectPacket(id, id, secret),
       {
         cmd: 'publish',
-        topic: `aed/v1/${id}/heartbeat`,
+        topic: cabinetTopic(id, 'heartbeat'),
         payload: Buffer.from(heartbeat(Math.floor(rnd() * 1000))),
         qos: 1,
         messageId: 1 + Math.floor(rnd() * 65000),
@@ -77,14 +78,14 @@ export async function fuzzBroker(
       },
       {
         cmd: 'publish',
-        topic: `aed/v1/${id}/status`,
+        topic: cabinetTopic(id, 'status'),
         payload: Buffer.from('online'),
         qos: 0,
         retain: true,
         dup: false,
       },
-      { cmd: 'subscribe', messageId: 7, subscriptions: [{ topic: `aed/v1/${id}/cmd`, qos: 1 }] },
-      { cmd: 'unsubscribe', messageId: 8, unsubscriptions: [`aed/v1/${id}/cmd`] },
+      { cmd: 'subscribe', messageId: 7, subscriptions: [{ topic: cabinetTopic(id, 'cmd'), qos: 1 }] },
+      { cmd: 'unsubscribe', messageId: 8, unsubscriptions: [cabinetTopic(id, 'cmd')] },
       { cmd: 'pingreq' },
       { cmd: 'puback', messageId: 3 },
       { cmd: 'disconnect' },

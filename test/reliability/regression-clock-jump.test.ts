@@ -1,4 +1,5 @@
 import { afterAll, describe, expect, it } from 'vitest'
+import { cabinetTopic } from '../../gateway/protocol/topics.ts'
 import { heartbeat, startTestGateway } from '../helpers/gateway.ts'
 import { eventually, influxRows } from '../helpers/influx.ts'
 import { publishOutcome } from './arena.ts'
@@ -30,8 +31,8 @@ describe('regression: a clock that jumps backward', () => {
       const c = await gw.connect('JUMPW-0001', await gw.register('JUMPW-0001'))
       // both acknowledged before the step, so the rate limiter's own trouble with it (below)
       // does not interfere; the writer holds them for flush_interval_ms, then sees the step
-      await c.publishAsync('aed/v1/JUMPW-0001/heartbeat', heartbeat(1), { qos: 1 })
-      await c.publishAsync('aed/v1/JUMPW-0001/heartbeat', heartbeat(2), { qos: 1 })
+      await c.publishAsync(cabinetTopic('JUMPW-0001', 'heartbeat'), heartbeat(1), { qos: 1 })
+      await c.publishAsync(cabinetTopic('JUMPW-0001', 'heartbeat'), heartbeat(2), { qos: 1 })
       offset -= HOUR
       const stored = await eventually(async () => {
         const r = await influxRows(gw.db, `SELECT seq FROM heartbeat WHERE cabinet = 'JUMPW-0001'`)
@@ -61,9 +62,9 @@ describe('regression: a clock that jumps backward', () => {
     const gw = await startTestGateway({}, () => Date.now() + offset)
     try {
       const c = await gw.connect('JUMPR-0001', await gw.register('JUMPR-0001'))
-      await c.publishAsync('aed/v1/JUMPR-0001/heartbeat', heartbeat(1), { qos: 1 })
+      await c.publishAsync(cabinetTopic('JUMPR-0001', 'heartbeat'), heartbeat(1), { qos: 1 })
       offset -= HOUR
-      const outcome = await publishOutcome(c, 'aed/v1/JUMPR-0001/heartbeat', heartbeat(2))
+      const outcome = await publishOutcome(c, cabinetTopic('JUMPR-0001', 'heartbeat'), heartbeat(2))
       record('bugs found', 'rate limiter after a one-hour backward clock step', {
         next_publish: outcome,
       })

@@ -1,4 +1,5 @@
 import { afterAll, describe, expect, it } from 'vitest'
+import { cabinetTopic } from '../../gateway/protocol/topics.ts'
 import { connectCabinet, heartbeat, startTestGateway } from '../helpers/gateway.ts'
 import { rawLogin } from '../helpers/raw-mqtt.ts'
 import { subackCode } from './arena.ts'
@@ -38,25 +39,31 @@ describe('regression: a subscriber that stops reading, under a large command flo
       slow.send({
         cmd: 'subscribe',
         messageId: 1,
-        subscriptions: [{ topic: 'aed/v1/SLOW-FND-01/cmd', qos: 1 }],
+        subscriptions: [{ topic: cabinetTopic('SLOW-FND-01', 'cmd'), qos: 1 }],
       })
       await slow.next('suback')
       slow.socket.pause()
       const fast = await connectCabinet(gw.mqttUrl, 'FAST-FND-01', await gw.register('FAST-FND-01'))
-      expect(await subackCode(fast, 'aed/v1/FAST-FND-01/cmd')).toBe(1)
+      expect(await subackCode(fast, cabinetTopic('FAST-FND-01', 'cmd'))).toBe(1)
 
       const payload = JSON.stringify({ id: 'c', type: 'ping', pad: 'x'.repeat(1000) })
       for (let i = 0; i < 20_000; i++) {
-        gw.gateway.broker.publish('aed/v1/SLOW-FND-01/cmd', payload, { qos: 1 }).catch(() => undefined)
+        gw.gateway.broker
+          .publish(cabinetTopic('SLOW-FND-01', 'cmd'), payload, { qos: 1 })
+          .catch(() => undefined)
         if (i % 1000 === 999) await new Promise((r) => setImmediate(r))
       }
       const acked = await within(
-        good.publishAsync('aed/v1/GOOD-FND-01/heartbeat', heartbeat(1), { qos: 1 }).then(() => true),
+        good
+          .publishAsync(cabinetTopic('GOOD-FND-01', 'heartbeat'), heartbeat(1), { qos: 1 })
+          .then(() => true),
         15_000,
         false,
       )
       const got = new Promise<boolean>((resolve) => fast.once('message', () => resolve(true)))
-      gw.gateway.broker.publish('aed/v1/FAST-FND-01/cmd', '{"id":"f1","type":"ping"}').catch(() => undefined)
+      gw.gateway.broker
+        .publish(cabinetTopic('FAST-FND-01', 'cmd'), '{"id":"f1","type":"ping"}')
+        .catch(() => undefined)
       // a liveness bound, not a timing: on an idle broker this takes milliseconds
       delivered = await within(got, 15_000, false)
 

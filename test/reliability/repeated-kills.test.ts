@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
+import { cabinetTopic } from '../../gateway/protocol/topics.ts'
 import { registerOn, spawnGateway, waitReady } from '../helpers/child-gateway.ts'
 import { ADMIN_TOKEN, connectCabinet } from '../helpers/gateway.ts'
 import { eventually, influxRows, influxUrl } from '../helpers/influx.ts'
@@ -66,7 +67,7 @@ describe('repeated SIGKILL under load', () => {
             const from = round * ROUND_STRIDE
             return publishBurst(
               c,
-              `aed/v1/${id}/heartbeat`,
+              cabinetTopic(id, 'heartbeat'),
               from,
               from + PER_ROUND,
               acked.get(id) as Set<number>,

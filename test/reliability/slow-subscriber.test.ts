@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { cabinetTopic } from '../../gateway/protocol/topics.ts'
 import { connectCabinet } from '../helpers/gateway.ts'
 import { rawLogin } from '../helpers/raw-mqtt.ts'
 import { type Arena, startArena, subackCode } from './arena.ts'
@@ -32,11 +33,15 @@ describe('a subscriber that stops reading', () => {
     const slowSecret = await gw.register('SLOW-0001')
     const fastSecret = await gw.register('FAST-0001')
     const slow = await rawLogin(port, 'SLOW-0001', slowSecret)
-    slow.send({ cmd: 'subscribe', messageId: 1, subscriptions: [{ topic: 'aed/v1/SLOW-0001/cmd', qos: 1 }] })
+    slow.send({
+      cmd: 'subscribe',
+      messageId: 1,
+      subscriptions: [{ topic: cabinetTopic('SLOW-0001', 'cmd'), qos: 1 }],
+    })
     await slow.next('suback')
     slow.socket.pause() // from here on it reads nothing: the kernel buffers fill, then TCP pushes back
     const fast = await connectCabinet(gw.mqttUrl, 'FAST-0001', fastSecret)
-    expect(await subackCode(fast, 'aed/v1/FAST-0001/cmd')).toBe(1)
+    expect(await subackCode(fast, cabinetTopic('FAST-0001', 'cmd'))).toBe(1)
 
     const heapBefore = process.memoryUsage().heapUsed
     // ~2 MB: what socket buffers absorb. A larger flood stalls the broker: see
@@ -45,7 +50,7 @@ describe('a subscriber that stops reading', () => {
     const payload = JSON.stringify({ id: 'c', type: 'ping', pad: 'x'.repeat(1000) })
     let settled = 0
     for (let i = 0; i < flood; i++) {
-      gw.gateway.broker.publish('aed/v1/SLOW-0001/cmd', payload, { qos: 1 }).then(
+      gw.gateway.broker.publish(cabinetTopic('SLOW-0001', 'cmd'), payload, { qos: 1 }).then(
         () => settled++,
         () => settled++,
       )
@@ -55,7 +60,7 @@ describe('a subscriber that stops reading', () => {
     // the broker still serves: the good cabinet's PUBACKs, and commands to a reading cabinet
     for (let i = 0; i < 5; i++) await arena.stillServing()
     const got = new Promise<string>((resolve) => fast.once('message', (_t, p) => resolve(p.toString())))
-    await gw.gateway.broker.publish('aed/v1/FAST-0001/cmd', '{"id":"f1","type":"ping"}', { qos: 1 })
+    await gw.gateway.broker.publish(cabinetTopic('FAST-0001', 'cmd'), '{"id":"f1","type":"ping"}', { qos: 1 })
     expect(JSON.parse(await got)).toMatchObject({ id: 'f1' })
     const heapDuring = process.memoryUsage().heapUsed
 

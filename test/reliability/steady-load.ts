@@ -1,4 +1,5 @@
 import type { MqttClient } from 'mqtt'
+import { cabinetTopic } from '../../gateway/protocol/topics.ts'
 import { heartbeat } from '../helpers/gateway.ts'
 import { storedSeqs } from '../helpers/load.ts'
 
@@ -31,7 +32,7 @@ export class SteadyLoad {
       if (!c.connected) continue
       this.sent++
       this.inflight++
-      c.publish(`aed/v1/${id}/heartbeat`, heartbeat(seq), { qos: 1 }, (err) => {
+      c.publish(cabinetTopic(id, 'heartbeat'), heartbeat(seq), { qos: 1 }, (err) => {
         this.inflight--
         if (!err) this.acked.get(id)?.add(seq)
       })

@@ -104,6 +104,7 @@ describe('redelivery detection', () => {
 
 describe('topics', () => {
   it('parses only aed/v1/{id}/{leaf}', () => {
+    // the contract's text written out, so the parser is checked against it and not against cabinetTopic
     expect(parseTopic('aed/v1/BKK-1/heartbeat')).toEqual({ cabinetId: 'BKK-1', leaf: 'heartbeat' })
     expect(parseTopic('aed/v1/BKK-1/heartbeat/x')).toBeNull()
     expect(parseTopic('aed/v1/+/heartbeat')).toBeNull()

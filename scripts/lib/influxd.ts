@@ -1,20 +1,8 @@
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process'
-import { mkdirSync, writeFileSync } from 'node:fs'
-import { createServer } from 'node:net'
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-
-/** A free TCP port on 127.0.0.1 (bound then released). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer()
-    s.once('error', reject)
-    s.listen(0, '127.0.0.1', () => {
-      const addr = s.address()
-      const port = typeof addr === 'object' && addr ? addr.port : 0
-      s.close(() => resolve(port))
-    })
-  })
-}
+import { freePort, stopChild, waitHttp } from './processes.ts'
 
 export interface Influxd {
   url: string
@@ -65,27 +53,29 @@ bind-address = "127.0.0.1:${rpcPort}"
     stderr = (stderr + d.toString()).slice(-4000)
   })
   const url = `http://127.0.0.1:${httpPort}`
-  const deadline = Date.now() + 30_000
-  for (;;) {
-    if (child.exitCode !== null) throw new Error(`influxd exited (${child.exitCode}): ${stderr}`)
-    try {
-      const res = await fetch(`${url}/ping`)
-      if (res.status === 204) break
-    } catch {
-      // not listening yet
-    }
-    if (Date.now() > deadline) {
-      child.kill('SIGKILL')
-      throw new Error(`influxd did not answer /ping within 30 s: ${stderr}`)
-    }
-    await new Promise((r) => setTimeout(r, 100))
+  try {
+    await waitHttp(`${url}/ping`, { status: 204, child, detail: () => `: ${stderr}` })
+  } catch (err) {
+    child.kill('SIGKILL')
+    throw err
   }
-  const stop = () =>
-    new Promise<void>((resolve) => {
-      if (child.exitCode !== null || child.signalCode !== null) return resolve()
-      child.once('exit', () => resolve())
-      child.kill('SIGTERM')
-      setTimeout(() => child.kill('SIGKILL'), 10_000).unref()
-    })
-  return { url, port: httpPort, process: child, stop }
+  return { url, port: httpPort, process: child, stop: () => stopChild(child) }
+}
+
+/** An influxd in a fresh temporary directory, removed again by its stop(). */
+export async function startTempInfluxd(prefix = 'aedgw-influxd-'): Promise<Influxd> {
+  const dir = mkdtempSync(join(tmpdir(), prefix))
+  try {
+    const influxd = await startInfluxd(dir)
+    return {
+      ...influxd,
+      async stop() {
+        await influxd.stop()
+        rmSync(dir, { recursive: true, force: true })
+      },
+    }
+  } catch (err) {
+    rmSync(dir, { recursive: true, force: true })
+    throw err
+  }
 }

@@ -1,0 +1,154 @@
+import { createServer } from 'node:http'
+import mqtt from 'mqtt'
+import { cabinetTopic, encodePayload, type TopicPayload } from '../../gateway/protocol/topics.ts'
+import { type Cred, LOADERS } from '../settings.ts'
+import type { BenchGateway } from './gateway.ts'
+import { type LoadResult, runLoad } from './load.ts'
+
+export interface WebhookReceiver {
+  url: string
+  /** Cabinet id → when its first firing aed_in_use notification arrived (performance.now()). */
+  arrivals: Map<string, number>
+  close(): void
+}
+
+/** A local webhook receiver: records when each cabinet's first aed_in_use notification arrives. */
+export async function webhookReceiver(): Promise<WebhookReceiver> {
+  const arrivals = new Map<string, number>()
+  const server = createServer((req, res) => {
+    let body = ''
+    req.on('data', (d: Buffer) => {
+      body += d.toString()
+    })
+    req.on('end', () => {
+      const at = performance.now()
+      try {
+        const n = JSON.parse(body) as { alerts?: Array<{ cabinet_id: string; type: string; status: string }> }
+        for (const a of n.alerts ?? []) {
+          if (a.type === 'aed_in_use' && a.status === 'firing' && !arrivals.has(a.cabinet_id))
+            arrivals.set(a.cabinet_id, at)
+        }
+      } catch {
+        // not a notification
+      }
+      res.statusCode = 204
+      res.end()
+    })
+  })
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()))
+  const port = (server.address() as { port: number }).port
+  return { url: `http://127.0.0.1:${port}/hook`, arrivals, close: () => server.close() }
+}
+
+export interface DoorLatency {
+  probes: number
+  delivered: number
+  p50_ms: number
+  p99_ms: number
+  max_ms: number
+}
+
+/** Percentile p of ascending values, one decimal (NaN when there are none). */
+function percentile(sorted: number[], p: number): number {
+  const i = Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)
+  return Number((sorted[i] ?? Number.NaN).toFixed(1))
+}
+
+/**
+ * Door opened and AED removed → webhook delivered: each probe cabinet sends a heartbeat (door
+ * closed, AED inside), then, one probe every 100 ms, an `aed_removed` event.
+ */
+async function probeDoors(mqttUrl: string, probes: Cred[], hook: WebhookReceiver): Promise<DoorLatency> {
+  const clients = await Promise.all(
+    probes.map((p) =>
+      mqtt.connectAsync(mqttUrl, {
+        clientId: p.id,
+        username: p.id,
+        password: p.secret,
+        protocolVersion: 4,
+        reconnectPeriod: 0,
+      }),
+    ),
+  )
+  const ready: TopicPayload<'heartbeat'> = {
+    ts: Date.now(),
+    seq: 0,
+    battery_pct: 90,
+    pad_expiry: '2027-05-01',
+    door: 'closed',
+    aed_present: true,
+  }
+  await Promise.all(
+    clients.map((c, i) =>
+      c.publishAsync(cabinetTopic((probes[i] as Cred).id, 'heartbeat'), encodePayload('heartbeat', ready), {
+        qos: 1,
+      }),
+    ),
+  )
+  const sent = new Map<string, number>()
+  for (const [i, c] of clients.entries()) {
+    const id = (probes[i] as Cred).id
+    sent.set(id, performance.now())
+    c.publish(
+      cabinetTopic(id, 'event'),
+      encodePayload('event', { ts: Date.now(), seq: 1, type: 'aed_removed' }),
+      {
+        qos: 1,
+      },
+    )
+    await new Promise((r) => setTimeout(r, 100))
+  }
+  const deadline = performance.now() + 10_000
+  while (hook.arrivals.size < probes.length && performance.now() < deadline)
+    await new Promise((r) => setTimeout(r, 50))
+  await Promise.all(clients.map((c) => c.endAsync(true)))
+  const latencies = [...sent].flatMap(([id, t0]) => {
+    const at = hook.arrivals.get(id)
+    return at === undefined ? [] : [at - t0]
+  })
+  latencies.sort((a, b) => a - b)
+  return {
+    probes: probes.length,
+    delivered: latencies.length,
+    p50_ms: percentile(latencies, 50),
+    p99_ms: percentile(latencies, 99),
+    max_ms: percentile(latencies, 100),
+  }
+}
+
+export interface DoorUnderLoad {
+  /** Heartbeats a second offered (half the measured maximum). */
+  halfRate: number
+  half: LoadResult
+  door: DoorLatency
+  /** The gateway's event-loop delay over this phase. */
+  loop: { p99_ms: number; max_ms: number }
+}
+
+/**
+ * The door probes while the gateway carries `halfRate` heartbeats a second (open loop), the
+ * probes starting two seconds into the load.
+ */
+export async function doorUnderLoad(
+  gw: BenchGateway,
+  hook: WebhookReceiver,
+  dir: string,
+  halfRate: number,
+): Promise<DoorUnderLoad> {
+  const [half, door] = await Promise.all([
+    runLoad(gw.mqttUrl, gw.creds, dir, `rate:${Math.round(halfRate / LOADERS)}`),
+    new Promise((r) => setTimeout(r, 2000)).then(() => probeDoors(gw.mqttUrl, gw.probes, hook)),
+  ])
+  // event-loop delay over the half-load phase (prom-client resets its histogram at each scrape)
+  const after = await gw.metrics()
+  const lag = (q: string) =>
+    Number(
+      new RegExp(`^aedgw_nodejs_eventloop_lag_${q}_seconds (\\S+)`, 'm').exec(after)?.[1] ?? Number.NaN,
+    ) * 1000
+  return {
+    halfRate,
+    half,
+    door,
+    loop: { p99_ms: Number(lag('p99').toFixed(1)), max_ms: Number(lag('max').toFixed(1)) },
+  }
+}

@@ -1,0 +1,71 @@
+import type { ChildProcess } from 'node:child_process'
+import { writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { freePort, GATEWAY_ENTRY, spawnTs, stopChild, waitHttp } from '../../scripts/lib/processes.ts'
+import { ADMIN, benchId, CABINETS, type Cred, PROBES } from '../settings.ts'
+
+export interface BenchGateway {
+  process: ChildProcess
+  httpUrl: string
+  mqttUrl: string
+  /** The load's cabinets, registered across the 50 districts. */
+  creds: Cred[]
+  /** The door-open probe cabinets. */
+  probes: Cred[]
+  /** The Prometheus text of /metrics now. */
+  metrics(): Promise<string>
+  stop(): Promise<void>
+}
+
+/**
+ * The gateway as `npm start` runs it, on free ports with its data under `dir`, writing to the
+ * `bench` database of `influxUrl` and sending its alert webhooks to `webhookUrl`; the rate limit
+ * is lifted so the load measures the pipeline, not the limiter.
+ */
+export async function startBenchGateway(
+  dir: string,
+  influxUrl: string,
+  webhookUrl: string,
+): Promise<BenchGateway> {
+  const [mqttPort, httpPort] = [await freePort(), await freePort()]
+  const cfg = join(dir, 'bench.yaml')
+  writeFileSync(cfg, 'log_level: warn\nmqtt:\n  rate:\n    per_second: 1000000\n    burst: 1000000\n')
+  const child = spawnTs(GATEWAY_ENTRY, [], {
+    env: {
+      ...process.env,
+      AEDGW_CONFIG: cfg,
+      AEDGW_DATA_DIR: join(dir, 'gw'),
+      AEDGW_INFLUX_URL: influxUrl,
+      AEDGW_INFLUX_DB: 'bench',
+      AEDGW_ADMIN_TOKEN: ADMIN,
+      AEDGW_MQTT_PORT: String(mqttPort),
+      AEDGW_HTTP_PORT: String(httpPort),
+      AEDGW_BIND: '127.0.0.1',
+      AEDGW_WEBHOOK_URL: webhookUrl,
+    },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  })
+  const httpUrl = `http://127.0.0.1:${httpPort}`
+  await waitHttp(`${httpUrl}/readyz`, { child })
+  const register = async (id: string, district: string): Promise<Cred> => {
+    const res = await fetch(`${httpUrl}/api/v1/cabinets`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ id, name: id, lat: 13.75, lon: 100.5, district_code: district }),
+    })
+    return { id, secret: ((await res.json()) as { secret: string }).secret }
+  }
+  const creds: Cred[] = []
+  for (let i = 0; i < CABINETS; i++) creds.push(await register(benchId(i), String(1001 + (i % 50))))
+  const probes: Cred[] = []
+  for (let i = 0; i < PROBES; i++) probes.push(await register(`PROBE-${String(i).padStart(4, '0')}`, '1047'))
+  return {
+    process: child,
+    httpUrl,
+    mqttUrl: `mqtt://127.0.0.1:${mqttPort}`,
+    creds,
+    probes,
+    metrics: async () => (await fetch(`${httpUrl}/metrics`)).text(),
+    stop: () => stopChild(child),
+  }
+}

@@ -1,0 +1,128 @@
+import { type ChildProcess, type SpawnOptions, spawn } from 'node:child_process'
+import { createServer } from 'node:net'
+import { createInterface } from 'node:readline'
+import { fileURLToPath } from 'node:url'
+
+/**
+ * Child processes, ports and readiness waits, shared by the demo, the benchmark, the soak and the
+ * tests: each of them runs real processes (the gateway, influxd, load generators) and must start,
+ * watch and stop them the same way.
+ */
+
+/** The repository root: the working directory of every TypeScript child. */
+export const ROOT = fileURLToPath(new URL('../..', import.meta.url))
+
+/**
+ * Node flags the gateway runs with (as `npm start` does): a larger young generation, so the
+ * short-lived objects of every message die in cheap scavenges instead of being promoted
+ * (measured in `npm run bench`: about a fifth more heartbeats a second).
+ */
+export const GATEWAY_NODE_FLAGS = ['--max-semi-space-size=64']
+export const GATEWAY_ENTRY = 'gateway/main.ts'
+
+/** A free TCP port on 127.0.0.1 (bound then released). */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer()
+    s.once('error', reject)
+    s.listen(0, '127.0.0.1', () => {
+      const addr = s.address()
+      const port = typeof addr === 'object' && addr ? addr.port : 0
+      s.close(() => resolve(port))
+    })
+  })
+}
+
+/** Whether `port` on 127.0.0.1 can be bound now. */
+export function portFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const s = createServer()
+    s.once('error', () => resolve(false))
+    s.listen(port, '127.0.0.1', () => s.close(() => resolve(true)))
+  })
+}
+
+export interface TsChildOptions {
+  /** The child's whole environment; this process's by default. */
+  env?: NodeJS.ProcessEnv
+  stdio?: SpawnOptions['stdio']
+}
+
+/**
+ * Runs one of the repository's TypeScript entry points in its own Node process through tsx, from
+ * the repository root; the gateway's entry point gets the gateway's Node flags.
+ */
+export function spawnTs(script: string, args: string[] = [], opts: TsChildOptions = {}): ChildProcess {
+  const flags = script === GATEWAY_ENTRY ? GATEWAY_NODE_FLAGS : []
+  return spawn(process.execPath, [...flags, '--import', 'tsx', script, ...args], {
+    cwd: ROOT,
+    env: opts.env ?? process.env,
+    stdio: opts.stdio ?? ['ignore', 'pipe', 'pipe'],
+  })
+}
+
+/** Keeps the last `limit` characters of what a child writes on stdout and stderr. */
+export function captureOutput(child: ChildProcess, limit = 200_000): () => string {
+  let out = ''
+  const keep = (d: Buffer) => {
+    out = (out + d.toString()).slice(-limit)
+  }
+  child.stdout?.on('data', keep)
+  child.stderr?.on('data', keep)
+  return () => out
+}
+
+/** The child's stdout, line by line. */
+export function stdoutLines(child: ChildProcess): AsyncIterableIterator<string> {
+  return createInterface({ input: child.stdout as NodeJS.ReadableStream })[Symbol.asyncIterator]()
+}
+
+/** Resolves with the exit code (or the signal's name) once the child has exited. */
+export function exitOf(child: ChildProcess): Promise<number | string> {
+  if (child.exitCode !== null || child.signalCode !== null)
+    return Promise.resolve(child.exitCode ?? child.signalCode ?? 'unknown')
+  return new Promise((resolve) => child.once('exit', (code, signal) => resolve(code ?? signal ?? 'unknown')))
+}
+
+export interface WaitHttpOptions {
+  timeoutMs?: number
+  intervalMs?: number
+  /** The status that means ready; any 2xx when omitted. */
+  status?: number
+  /** Fails at once when this process exits while we wait. */
+  child?: ChildProcess
+  /** What the error message adds when the wait fails (the child's output, where its log is). */
+  detail?: () => string
+}
+
+/** Polls `url` until it answers; throws when the time is up or the watched child exits first. */
+export async function waitHttp(url: string, opts: WaitHttpOptions = {}): Promise<void> {
+  const { timeoutMs = 30_000, intervalMs = 100, status, child, detail = () => '' } = opts
+  const deadline = Date.now() + timeoutMs
+  for (;;) {
+    if (child && (child.exitCode !== null || child.signalCode !== null))
+      throw new Error(
+        `process exited (${child.exitCode ?? child.signalCode}) before ${url} answered${detail()}`,
+      )
+    const ready = await fetch(url).then(
+      async (res) => {
+        await res.body?.cancel()
+        return status === undefined ? res.ok : res.status === status
+      },
+      () => false, // not listening yet
+    )
+    if (ready) return
+    if (Date.now() > deadline) throw new Error(`${url} did not answer within ${timeoutMs} ms${detail()}`)
+    await new Promise((r) => setTimeout(r, intervalMs))
+  }
+}
+
+/** SIGTERM, then SIGKILL if it is still running after `graceMs`; resolves once it has exited. */
+export async function stopChild(child: ChildProcess, graceMs = 10_000): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return
+  const exited = exitOf(child)
+  child.kill('SIGTERM')
+  const killer = setTimeout(() => child.kill('SIGKILL'), graceMs)
+  await exited
+  clearTimeout(killer)
+}
