@@ -1,0 +1,246 @@
+import type { Logger } from 'pino'
+import type { FireInput } from '../alerts/lifecycle.ts'
+import type { OpeningHoursEvaluator } from '../feeds/healthmap/opening-hours.ts'
+import type { Registration } from '../protocol/registration.ts'
+import type { Registry } from '../registry/registry.ts'
+import type { Readiness } from '../state/readiness.ts'
+import { type CoverageConfig, radiusFor } from './config.ts'
+import { coverageLine } from './coverage-line.ts'
+import { type DemandPoint, type DistrictCoverage, districtCoverage, SUBDISTRICT_DEMAND } from './demand.ts'
+import { walking } from './geo.ts'
+import { type CoverageImpact, withCoverageImpact } from './impact.ts'
+import { type NearestAed, nearestView } from './nearest-view.ts'
+import { SpatialIndex } from './spatial-index.ts'
+import { usableNow } from './usable.ts'
+
+export interface CoverageDeps {
+  config: CoverageConfig
+  registry: Pick<Registry, 'list' | 'get' | 'size'>
+  readinessOf: (id: string) => { readiness: Readiness }
+  openingHours: OpeningHoursEvaluator
+  clock: () => number
+  log: Logger
+  /** The durable InfluxDB outbox: `coverage` points go through it. */
+  outbox?: { append(cabinet: string, line: string, recvMs: number): Promise<void> }
+  /** Demand points (default: the subdistrict points). */
+  demand?: readonly DemandPoint[]
+}
+
+// a query re-checks what it is about to answer; past this many rounds it answers what is verified
+const MAX_VERIFY_ROUNDS = 4
+
+/**
+ * The coverage stage: a spatial index of registered cabinets with a usable-now flag each, kept
+ * current from readiness changes (`touch`, applied every `refresh_ms`) and a full re-check every
+ * `full_refresh_ms` (opening hours and time-based rules change without a reading). It answers
+ * nearest-AED queries, a cabinet's coverage impact, and district coverage, which it writes to
+ * InfluxDB (`coverage`) when it changes and at least every `write_interval_ms`.
+ */
+export class Coverage {
+  private readonly deps: CoverageDeps
+  private index = new SpatialIndex([])
+  private registrations: Registration[] = []
+  private registrySize = -1
+  private signature = ''
+  private readonly dirty = new Set<string>()
+  private districts: DistrictCoverage[] = []
+  private districtsStale = true
+  private readonly written = new Map<
+    string,
+    { covered: number; points: number; radius: number; atMs: number }
+  >()
+  private timers: NodeJS.Timeout[] = []
+  private openMemo = { minute: -1, values: new Map<string, boolean | null>() }
+
+  constructor(deps: CoverageDeps) {
+    this.deps = deps
+  }
+
+  start(): void {
+    this.refreshAll()
+    const every = (ms: number, fn: () => void) => {
+      const t = setInterval(() => {
+        try {
+          fn()
+        } catch (err) {
+          this.deps.log.error({ err }, 'coverage refresh failed')
+        }
+      }, ms)
+      t.unref()
+      this.timers.push(t)
+    }
+    every(this.deps.config.refresh_ms, () => this.flush())
+    every(this.deps.config.full_refresh_ms, () => this.refreshAll())
+  }
+
+  stop(): void {
+    for (const t of this.timers) clearInterval(t)
+    this.timers = []
+  }
+
+  /** A cabinet's readiness may have changed (a reading, a connection): re-checked on the next flush. */
+  touch(id: string): void {
+    this.dirty.add(id)
+  }
+
+  /** Applies the touched cabinets to the index; district coverage follows when any flag moved. */
+  flush(): void {
+    if (this.dirty.size === 0) {
+      this.writeDistricts()
+      return
+    }
+    const now = this.deps.clock()
+    for (const id of this.dirty) {
+      const slot = this.index.slotOf(id)
+      if (slot === undefined) {
+        // a cabinet the index does not know: registered since the last build
+        if (this.deps.registry.get(id)?.retired === false) {
+          this.refreshAll()
+          return
+        }
+        continue
+      }
+      if (this.index.setUsable(slot, this.check(this.registrations[slot] as Registration, now))) {
+        this.districtsStale = true
+      }
+    }
+    this.dirty.clear()
+    this.writeDistricts()
+  }
+
+  /** Rebuilds the index if the registry changed, re-checks every cabinet, recomputes districts. */
+  refreshAll(): void {
+    const list = this.deps.registry.list()
+    let latest = ''
+    for (const c of list) if (c.updatedAt > latest) latest = c.updatedAt
+    const signature = `${list.length}/${latest}`
+    if (signature !== this.signature) {
+      this.registrations = list.filter((c) => !c.retired).map((c) => c.registration)
+      this.index = new SpatialIndex(this.registrations)
+      this.signature = signature
+      this.registrySize = this.deps.registry.size()
+    }
+    this.dirty.clear()
+    const now = this.deps.clock()
+    for (const [slot, reg] of this.registrations.entries()) this.index.setUsable(slot, this.check(reg, now))
+    this.districtsStale = true
+    this.writeDistricts()
+  }
+
+  /** Usable AEDs nearest to a place, nearest first, within `maxWalkM` walking; live status re-checked. */
+  nearest(lat: number, lon: number, limit: number, maxWalkM: number): NearestAed[] {
+    if (this.deps.registry.size() !== this.registrySize) this.refreshAll()
+    const { config } = this.deps
+    const now = this.deps.clock()
+    for (let round = 1; ; round++) {
+      const hits = this.index.nearest(lat, lon, limit, maxWalkM / config.detour_factor)
+      const out: NearestAed[] = []
+      let stale = false
+      for (const h of hits) {
+        const reg = this.registrations[h.slot] as Registration
+        const { readiness } = this.deps.readinessOf(reg.id)
+        const openNow = this.openNow(reg.opening_hours, now)
+        if (usableNow(readiness, openNow, reg.access)) {
+          out.push(nearestView(reg, readiness, openNow, walking(h.distance_m, config)))
+        } else {
+          this.index.setUsable(h.slot, false)
+          this.districtsStale = true
+          stale = true
+        }
+      }
+      if (!stale || round >= MAX_VERIFY_ROUNDS) return out
+    }
+  }
+
+  /** How far the nearest other usable AED is from a cabinet; null for a cabinet not indexed. */
+  impactOf(id: string): CoverageImpact | null {
+    const slot = this.index.slotOf(id)
+    if (slot === undefined) return null
+    const { config } = this.deps
+    const reg = this.registrations[slot] as Registration
+    const radius = radiusFor(config, reg.district_code)
+    const hit = this.index.nearest(
+      reg.lat,
+      reg.lon,
+      1,
+      config.impact_search_m / config.detour_factor,
+      slot,
+    )[0]
+    const walk = hit ? walking(hit.distance_m, config).walking_distance_m : null
+    return { walking_distance_m: walk, radius_m: radius, hole: walk === null || walk > radius }
+  }
+
+  /** For the alert lifecycle: marks an alert whose cabinet's failure leaves a hole (impact.ts). */
+  adjustFire(input: FireInput): FireInput {
+    return withCoverageImpact(input, this.impactOf(input.cabinet))
+  }
+
+  /** District coverage now, by district code. */
+  districtCoverage(): DistrictCoverage[] {
+    if (this.districtsStale) {
+      this.districts = districtCoverage(this.index, this.deps.demand ?? SUBDISTRICT_DEMAND, this.deps.config)
+      this.districtsStale = false
+    }
+    return this.districts
+  }
+
+  /** Usable AEDs in the index now (all districts). */
+  usableCount(): number {
+    return this.index.usable
+  }
+
+  private check(reg: Registration, now: number): boolean {
+    const { readiness } = this.deps.readinessOf(reg.id)
+    if (readiness !== 'ready' && readiness !== 'degraded') return false
+    return usableNow(readiness, this.openNow(reg.opening_hours, now), reg.access)
+  }
+
+  /**
+   * Open now, evaluated once per value and minute: opening_hours has minute resolution, a fleet
+   * shares a few dozen values, and one evaluation costs up to a tenth of a millisecond.
+   */
+  private openNow(value: string | undefined, now: number): boolean | null {
+    const minute = Math.floor(now / 60_000)
+    if (minute !== this.openMemo.minute) this.openMemo = { minute, values: new Map() }
+    const key = value ?? ''
+    let open = this.openMemo.values.get(key)
+    if (open === undefined) {
+      open = this.deps.openingHours.openAt(value, now)
+      this.openMemo.values.set(key, open)
+    }
+    return open
+  }
+
+  /** Writes each district whose coverage changed, or that was last written write_interval_ms ago. */
+  private writeDistricts(): void {
+    const outbox = this.deps.outbox
+    if (!outbox) return
+    const now = this.deps.clock()
+    const due = [...this.written.values()].some((w) => now - w.atMs >= this.deps.config.write_interval_ms)
+    if (!this.districtsStale && !due && this.written.size > 0) return
+    const usable = this.usableByDistrict()
+    for (const c of this.districtCoverage()) {
+      const w = this.written.get(c.district_code)
+      const same = w && w.covered === c.covered && w.points === c.points && w.radius === c.radius_m
+      if (same && now - w.atMs < this.deps.config.write_interval_ms) continue
+      this.written.set(c.district_code, {
+        covered: c.covered,
+        points: c.points,
+        radius: c.radius_m,
+        atMs: now,
+      })
+      const line = coverageLine(c, usable.get(c.district_code) ?? 0, now)
+      outbox.append(`district-${c.district_code}`, line, now).catch((err: unknown) => {
+        this.deps.log.error({ err, district: c.district_code }, 'coverage point not written to the outbox')
+      })
+    }
+  }
+
+  private usableByDistrict(): Map<string, number> {
+    const out = new Map<string, number>()
+    for (const [slot, reg] of this.registrations.entries()) {
+      if (this.index.isUsable(slot)) out.set(reg.district_code, (out.get(reg.district_code) ?? 0) + 1)
+    }
+    return out
+  }
+}
