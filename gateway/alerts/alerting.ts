@@ -17,7 +17,7 @@ import { Dispatcher } from './dispatcher.ts'
 import { Escalation } from './escalation.ts'
 import { Evaluator } from './evaluator.ts'
 import { Inhibitor } from './inhibition.ts'
-import { AlertLifecycle } from './lifecycle.ts'
+import { AlertLifecycle, type FireInput } from './lifecycle.ts'
 import { maintenanceList, type WorkList } from './maintenance-list.ts'
 import { type CabinetDescription, notifiedAlert } from './messages.ts'
 import { buildReceivers } from './notifiers/build.ts'
@@ -40,6 +40,8 @@ export interface AlertingDeps {
   receivers?: Map<string, Notifier[]>
   /** The gateway's own storage (InfluxDB writer, outbox), for the storage_degraded alert. */
   storageStatus?: () => StorageStatus
+  /** Sees every firing before it is recorded (coverage: hole label, severity). */
+  adjustFire?: (input: FireInput) => FireInput
 }
 
 /**
@@ -91,6 +93,7 @@ export class Alerting {
       log: child('lifecycle'),
       clock,
       reopenWindowMs: config.reopen_window_ms,
+      ...(deps.adjustFire ? { adjust: deps.adjustFire } : {}),
       onTransition: (a, t) => {
         this.dispatcher.onTransition(a, t)
         deps.outbox.append(a.cabinet_id, alertLine(a, t), t.at_ms).catch((err: unknown) => {
