@@ -7,7 +7,10 @@ import { ApiTokens } from './api/tokens.ts'
 import { Broker } from './broker/broker.ts'
 import { RetainedStatus } from './broker/retained.ts'
 import type { Config } from './config/schema.ts'
+import { Coverage } from './coverage/coverage.ts'
+import { PublicNearest } from './coverage/public-nearest.ts'
 import { Feeds } from './feeds/feeds.ts'
+import { OpeningHoursEvaluator } from './feeds/healthmap/opening-hours.ts'
 import { Ingest, type Reading } from './ingest/ingest.ts'
 import { IngestPipeline } from './ingest/pipeline.ts'
 import { Metrics } from './lib/metrics.ts'
@@ -43,6 +46,7 @@ export class Gateway {
   state!: LiveState
   alerting!: Alerting
   feeds!: Feeds
+  coverage: Coverage | null = null
   private api: FastifyInstance | null = null
   private selfMetrics: SelfMetrics | null = null
   private httpPort = 0
@@ -127,6 +131,7 @@ export class Gateway {
       outbox: this.outbox,
       log: child('alerts'),
       clock,
+      adjustFire: (input) => this.coverage?.adjustFire(input) ?? input,
       storageStatus: () => {
         const room = this.outbox.accepting()
         const writer = this.writer.status()
@@ -143,6 +148,7 @@ export class Gateway {
     const retained = new RetainedStatus(db)
     const onReading = (r: Reading) => {
       this.alerting.onReading(r)
+      this.coverage?.touch(r.cabinet)
       if (r.kind === 'status') retained.save(r.cabinet, r.value, r.meta.receivedMs)
     }
     const ingest = new Ingest({
@@ -168,8 +174,14 @@ export class Gateway {
       accept: (cabinet, leaf, payload) => pipeline.accept(cabinet, leaf, payload),
     })
     await this.broker.start()
-    this.broker.on('cabinet_connected', (id: string) => this.alerting.onConnection(id, true))
-    this.broker.on('cabinet_disconnected', (id: string) => this.alerting.onConnection(id, false))
+    this.broker.on('cabinet_connected', (id: string) => {
+      this.alerting.onConnection(id, true)
+      this.coverage?.touch(id)
+    })
+    this.broker.on('cabinet_disconnected', (id: string) => {
+      this.alerting.onConnection(id, false)
+      this.coverage?.touch(id)
+    })
     for (const r of retained.all()) await this.broker.publish(r.topic, r.payload, { retain: true, qos: 0 })
     this.feeds = new Feeds({
       config,
@@ -183,6 +195,17 @@ export class Gateway {
       clock,
     })
     this.feeds.start()
+    const coverage = new Coverage({
+      config: config.coverage,
+      registry: this.registry,
+      readinessOf: (id) => this.alerting.readiness(id),
+      openingHours: new OpeningHoursEvaluator(),
+      outbox: this.outbox,
+      clock,
+      log: child('coverage'),
+    })
+    coverage.start()
+    this.coverage = coverage
 
     this.api = await buildApi({
       config,
@@ -199,6 +222,10 @@ export class Gateway {
       alerting: this.alerting,
       healthmap: this.feeds.healthmap,
       exports: { bkkhdc: this.feeds.bkkhdc, store: this.feeds.exportStore },
+      coverage: {
+        live: coverage,
+        public: new PublicNearest({ feed: this.feeds.healthmap, config: config.coverage, clock }),
+      },
     })
     await this.api.listen({ port: config.http.port, host: config.http.bind })
     const addr = this.api.server.address()
@@ -213,6 +240,7 @@ export class Gateway {
     this.api = null
     await this.broker?.stop()
     await this.feeds?.stop()
+    this.coverage?.stop()
     // after the broker (no more readings), before the outbox (transitions are written through it)
     await this.alerting?.stop()
     await this.selfMetrics?.stop()

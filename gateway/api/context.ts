@@ -2,6 +2,8 @@ import type { Logger } from 'pino'
 import type { Alerting } from '../alerts/alerting.ts'
 import type { Broker } from '../broker/broker.ts'
 import type { Config } from '../config/schema.ts'
+import type { Coverage } from '../coverage/coverage.ts'
+import type { PublicNearest } from '../coverage/public-nearest.ts'
 import type { ExportStore } from '../feeds/bkkhdc/export-store.ts'
 import type { BkkhdcExports } from '../feeds/bkkhdc/exports.ts'
 import type { HealthMapFeed } from '../feeds/healthmap/feed.ts'
@@ -32,4 +34,6 @@ export interface ApiContext {
   healthmap?: HealthMapFeed
   /** The monthly BKKHDC dataset: builds, deliveries, audit log. */
   exports?: { bkkhdc: BkkhdcExports; store: ExportStore }
+  /** Nearest usable AEDs, coverage impact and district coverage; the public nearest query. */
+  coverage?: { live: Coverage; public?: PublicNearest }
 }

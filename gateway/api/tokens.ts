@@ -2,7 +2,8 @@ import { randomBytes } from 'node:crypto'
 import type Database from 'better-sqlite3'
 import type { SecretHasher } from '../lib/secrets.ts'
 
-export const ROLES = ['viewer', 'maintainer', 'admin'] as const
+// dispatcher: an emergency dispatch centre (1669); reads like a viewer and sees live nearest AEDs
+export const ROLES = ['viewer', 'dispatcher', 'maintainer', 'admin'] as const
 export type Role = (typeof ROLES)[number]
 
 export interface TokenIdentity {

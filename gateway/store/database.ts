@@ -41,9 +41,31 @@ export function openStateDb(dataDir: string): Database.Database {
     CREATE TABLE IF NOT EXISTS api_tokens (
       hash BLOB PRIMARY KEY,
       name TEXT NOT NULL,
-      role TEXT NOT NULL CHECK (role IN ('viewer', 'maintainer', 'admin')),
+      role TEXT NOT NULL CHECK (role IN ('viewer', 'dispatcher', 'maintainer', 'admin')),
       created_at TEXT NOT NULL
     );
   `)
+  allowDispatcherRole(db)
   return db
+}
+
+/** A state.db made before the dispatcher role: its CHECK refuses it; SQLite can only rebuild the table. */
+function allowDispatcherRole(db: Database.Database): void {
+  const row = db
+    .prepare("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'api_tokens'")
+    .get() as { sql: string } | undefined
+  if (!row || row.sql.includes("'dispatcher'")) return
+  db.transaction(() => {
+    db.exec(`
+      ALTER TABLE api_tokens RENAME TO api_tokens_before_dispatcher;
+      CREATE TABLE api_tokens (
+        hash BLOB PRIMARY KEY,
+        name TEXT NOT NULL,
+        role TEXT NOT NULL CHECK (role IN ('viewer', 'dispatcher', 'maintainer', 'admin')),
+        created_at TEXT NOT NULL
+      );
+      INSERT INTO api_tokens SELECT hash, name, role, created_at FROM api_tokens_before_dispatcher;
+      DROP TABLE api_tokens_before_dispatcher;
+    `)
+  })()
 }
