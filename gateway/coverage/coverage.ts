@@ -50,6 +50,8 @@ export class Coverage {
     { covered: number; points: number; radius: number; atMs: number }
   >()
   private timers: NodeJS.Timeout[] = []
+  /** Usable AEDs per district code, kept with the flags. */
+  private readonly usableIn = new Map<string, number>()
   private openMemo = { minute: -1, values: new Map<string, boolean | null>() }
 
   constructor(deps: CoverageDeps) {
@@ -100,7 +102,7 @@ export class Coverage {
         }
         continue
       }
-      if (this.index.setUsable(slot, this.check(this.registrations[slot] as Registration, now))) {
+      if (this.setFlag(slot, this.check(this.registrations[slot] as Registration, now))) {
         this.districtsStale = true
       }
     }
@@ -117,12 +119,13 @@ export class Coverage {
     if (signature !== this.signature) {
       this.registrations = list.filter((c) => !c.retired).map((c) => c.registration)
       this.index = new SpatialIndex(this.registrations)
+      this.usableIn.clear()
       this.signature = signature
       this.registrySize = this.deps.registry.size()
     }
     this.dirty.clear()
     const now = this.deps.clock()
-    for (const [slot, reg] of this.registrations.entries()) this.index.setUsable(slot, this.check(reg, now))
+    for (const [slot, reg] of this.registrations.entries()) this.setFlag(slot, this.check(reg, now))
     this.districtsStale = true
     this.writeDistricts()
   }
@@ -143,7 +146,7 @@ export class Coverage {
         if (usableNow(readiness, openNow, reg.access)) {
           out.push(nearestView(reg, readiness, openNow, walking(h.distance_m, config)))
         } else {
-          this.index.setUsable(h.slot, false)
+          this.setFlag(h.slot, false)
           this.districtsStale = true
           stale = true
         }
@@ -218,7 +221,6 @@ export class Coverage {
     const now = this.deps.clock()
     const due = [...this.written.values()].some((w) => now - w.atMs >= this.deps.config.write_interval_ms)
     if (!this.districtsStale && !due && this.written.size > 0) return
-    const usable = this.usableByDistrict()
     for (const c of this.districtCoverage()) {
       const w = this.written.get(c.district_code)
       const same = w && w.covered === c.covered && w.points === c.points && w.radius === c.radius_m
@@ -229,18 +231,18 @@ export class Coverage {
         radius: c.radius_m,
         atMs: now,
       })
-      const line = coverageLine(c, usable.get(c.district_code) ?? 0, now)
+      const line = coverageLine(c, this.usableIn.get(c.district_code) ?? 0, now)
       outbox.append(`district-${c.district_code}`, line, now).catch((err: unknown) => {
         this.deps.log.error({ err, district: c.district_code }, 'coverage point not written to the outbox')
       })
     }
   }
 
-  private usableByDistrict(): Map<string, number> {
-    const out = new Map<string, number>()
-    for (const [slot, reg] of this.registrations.entries()) {
-      if (this.index.isUsable(slot)) out.set(reg.district_code, (out.get(reg.district_code) ?? 0) + 1)
-    }
-    return out
+  /** Sets a cabinet's usable flag and its district's count; true when it changed. */
+  private setFlag(slot: number, usable: boolean): boolean {
+    if (!this.index.setUsable(slot, usable)) return false
+    const code = (this.registrations[slot] as Registration).district_code
+    this.usableIn.set(code, (this.usableIn.get(code) ?? 0) + (usable ? 1 : -1))
+    return true
   }
 }
