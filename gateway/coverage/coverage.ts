@@ -8,7 +8,7 @@ import { type CoverageConfig, radiusFor } from './config.ts'
 import { coverageLine } from './coverage-line.ts'
 import { type DemandPoint, type DistrictCoverage, districtCoverage, SUBDISTRICT_DEMAND } from './demand.ts'
 import { walking } from './geo.ts'
-import { type CoverageImpact, withCoverageImpact } from './impact.ts'
+import { type CoverageImpact, makesUnusable, withCoverageImpact } from './impact.ts'
 import { type NearestAed, nearestView } from './nearest-view.ts'
 import { SpatialIndex } from './spatial-index.ts'
 import { usableNow } from './usable.ts'
@@ -175,6 +175,8 @@ export class Coverage {
 
   /** For the alert lifecycle: marks an alert whose cabinet's failure leaves a hole (impact.ts). */
   adjustFire(input: FireInput): FireInput {
+    // most firings (a minor condition on every heartbeat) leave the cabinet usable: no query for those
+    if (!makesUnusable(input.type, input.verdict.severity)) return input
     return withCoverageImpact(input, this.impactOf(input.cabinet))
   }
 

@@ -1,3 +1,4 @@
+import type { CoverageHistory } from '../../coverage/daily-share.ts'
 import type { InfluxApi, InfluxSeries } from '../../store/influx.ts'
 import { bangkokDate } from '../bangkok-time.ts'
 import type { Period } from './period.ts'
@@ -20,6 +21,8 @@ export interface History {
   alerts: Map<string, Map<string, number>>
   /** The last pad and battery expiry dates each cabinet reported in the month. */
   expiries: Array<{ cabinet: string; district: string; pad: string | null; battery: string | null }>
+  /** District coverage over the month (gateway/coverage/daily-share.ts). */
+  coverage?: Map<string, CoverageHistory>
 }
 
 function rows(series: InfluxSeries[]): Array<Record<string, unknown>> {
