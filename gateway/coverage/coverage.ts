@@ -52,14 +52,25 @@ export class Coverage {
   private timers: NodeJS.Timeout[] = []
   /** Usable AEDs per district code, kept with the flags. */
   private readonly usableIn = new Map<string, number>()
+  private seeding = false
   private openMemo = { minute: -1, values: new Map<string, boolean | null>() }
 
   constructor(deps: CoverageDeps) {
     this.deps = deps
   }
 
+  /**
+   * Computes coverage without writing it: a restart does not write every district again (the
+   * last points stand until a change or `write_interval_ms`), nor spends outbox room that
+   * cabinets' readings may need.
+   */
   start(): void {
-    this.refreshAll()
+    this.seeding = true
+    try {
+      this.refreshAll()
+    } finally {
+      this.seeding = false
+    }
     const every = (ms: number, fn: () => void) => {
       const t = setInterval(() => {
         try {
@@ -233,6 +244,7 @@ export class Coverage {
         radius: c.radius_m,
         atMs: now,
       })
+      if (this.seeding) continue
       const line = coverageLine(c, this.usableIn.get(c.district_code) ?? 0, now)
       outbox.append(`district-${c.district_code}`, line, now).catch((err: unknown) => {
         this.deps.log.error({ err, district: c.district_code }, 'coverage point not written to the outbox')

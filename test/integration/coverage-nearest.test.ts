@@ -45,7 +45,7 @@ describe('nearest AEDs and coverage over HTTP', () => {
     await gw?.stop()
   })
 
-  const nearest = (token: string | null, query = `lat=${LAT}&lon=${LON}`) =>
+  const nearest = (token: string | null, query = `lat=${LAT}&lon=${LON}&max_m=1000`) =>
     gw.api('GET', `/api/v1/aeds/nearest?${query}`, undefined, token)
 
   it('answers a dispatcher with usable AEDs nearest first, live status and walking estimates', async () => {
@@ -54,7 +54,7 @@ describe('nearest AEDs and coverage over HTTP', () => {
       return r.json.count === 2 ? r : undefined
     })
     expect(r.status).toBe(200)
-    expect(r.json).toMatchObject({ detour_factor: 1.4, walking_speed_mps: 1.3, max_m: 2000 })
+    expect(r.json).toMatchObject({ detour_factor: 1.4, walking_speed_mps: 1.3, max_m: 1000 })
     expect(
       r.json.aeds.map((a: any) => [a.cabinet_id, a.distance_m, a.walking_distance_m, a.walking_time_s]),
     ).toEqual([
@@ -79,7 +79,7 @@ describe('nearest AEDs and coverage over HTTP', () => {
   })
 
   it('answers the public from the feed: no private AED, no cabinet id or readiness', async () => {
-    const r = await gw.api('GET', `/feeds/nearest?lat=${LAT}&lon=${LON}&limit=5`, undefined, null)
+    const r = await gw.api('GET', `/feeds/nearest?lat=${LAT}&lon=${LON}&limit=5&max_m=1000`, undefined, null)
     expect(r.status).toBe(200)
     expect(r.json.aeds.map((a: any) => [a.name, a.walking_distance_m])).toEqual([
       ['Bang Na Office', 140],
@@ -102,17 +102,38 @@ describe('nearest AEDs and coverage over HTTP', () => {
     expect(r.json.aeds[0].cabinet_id).toBe('BKK-1047-0202')
   })
 
-  it('shows district coverage now and writes it to InfluxDB', async () => {
-    const r = await gw.api('GET', '/api/v1/coverage', undefined, viewer)
-    expect(r.status).toBe(200)
-    const bangNa = r.json.districts.find((d: any) => d.district_code === '1047')
-    expect(bangNa).toMatchObject({ radius_m: 300 })
-    expect(bangNa.points).toBeGreaterThan(0)
+  it('shows district coverage now and writes its changes to InfluxDB', async () => {
+    // Bang Na's one demand point is its subdistrict point (13.672, 100.616): nothing within 300 m
+    const before = await gw.api('GET', '/api/v1/coverage', undefined, viewer)
+    expect(before.status).toBe(200)
+    expect(before.json.districts.find((d: any) => d.district_code === '1047')).toMatchObject({
+      points: 1,
+      covered: 0,
+      share: 0,
+      radius_m: 300,
+    })
+    const secret = await gw.register('BKK-1047-0204', {
+      district_code: '1047',
+      name: 'Bang Na Subdistrict Office',
+      lat: 13.6725,
+      lon: 100.616,
+      access: 'yes',
+      opening_hours: '24/7',
+    })
+    const office = await gw.connect('BKK-1047-0204', secret)
+    await office.publishAsync('aed/v1/BKK-1047-0204/heartbeat', heartbeat(1), { qos: 1 })
     const rows = await eventually(async () => {
       const rows = await influxRows(gw.db, `SELECT * FROM "coverage" WHERE "district" = '1047'`)
       return rows.length > 0 ? rows : undefined
     })
-    expect(rows[0]).toMatchObject({ district: '1047', radius_m: 300, points: bangNa.points })
+    expect(rows).toMatchObject([
+      { district: '1047', covered: 1, points: 1, share: 1, radius_m: 300, usable: 2 },
+    ])
+    const after = await gw.api('GET', '/api/v1/coverage', undefined, viewer)
+    expect(after.json.districts.find((d: any) => d.district_code === '1047')).toMatchObject({
+      covered: 1,
+      share: 1,
+    })
   })
 
   it('shows the coverage impact in the maintenance work list', async () => {

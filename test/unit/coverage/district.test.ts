@@ -65,6 +65,18 @@ describe('district coverage', () => {
     ])
   })
 
+  it('writes nothing at start, then the first change', () => {
+    city = new FixtureCity(DEMAND)
+    city.add('X', 100, 0)
+    city.coverage.start()
+    expect(city.lines).toEqual([])
+    city.add('Y', 1150, 0)
+    city.coverage.refreshAll()
+    expect(city.lines).toEqual([
+      `coverage,district=1047 covered=2i,points=3i,radius_m=300,share=0.6666666666666666,usable=2i ${city.now}`,
+    ])
+  })
+
   it('ships subdistrict points inside Bangkok for every district', () => {
     expect(SUBDISTRICTS).toHaveLength(154)
     const codes = new Set(SUBDISTRICTS.map((s) => s.district_code))
