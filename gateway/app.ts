@@ -240,7 +240,7 @@ export class Gateway {
     this.api = null
     await this.broker?.stop()
     await this.feeds?.stop()
-    this.coverage?.stop()
+    await this.coverage?.stop()
     // after the broker (no more readings), before the outbox (transitions are written through it)
     await this.alerting?.stop()
     await this.selfMetrics?.stop()

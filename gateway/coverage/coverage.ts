@@ -2,7 +2,7 @@ import type { Logger } from 'pino'
 import type { FireInput } from '../alerts/lifecycle.ts'
 import type { OpeningHoursEvaluator } from '../feeds/healthmap/opening-hours.ts'
 import type { Registration } from '../protocol/registration.ts'
-import type { Registry } from '../registry/registry.ts'
+import type { Cabinet, Registry } from '../registry/registry.ts'
 import type { Readiness } from '../state/readiness.ts'
 import { type CoverageConfig, radiusFor } from './config.ts'
 import { coverageLine } from './coverage-line.ts'
@@ -28,6 +28,8 @@ export interface CoverageDeps {
 
 // a query re-checks what it is about to answer; past this many rounds it answers what is verified
 const MAX_VERIFY_ROUNDS = 4
+// cabinets re-checked per turn of the event loop by the periodic refresh (~1 ms of work)
+const SLICE = 2000
 
 /**
  * The coverage stage: a spatial index of registered cabinets with a usable-now flag each, kept
@@ -53,6 +55,8 @@ export class Coverage {
   /** Usable AEDs per district code, kept with the flags. */
   private readonly usableIn = new Map<string, number>()
   private seeding = false
+  private stopped = false
+  private sliced: Promise<void> | null = null
   private openMemo = { minute: -1, values: new Map<string, boolean | null>() }
 
   constructor(deps: CoverageDeps) {
@@ -83,12 +87,18 @@ export class Coverage {
       this.timers.push(t)
     }
     every(this.deps.config.refresh_ms, () => this.flush())
-    every(this.deps.config.full_refresh_ms, () => this.refreshAll())
+    every(this.deps.config.full_refresh_ms, () => {
+      this.sliced ??= this.refreshInSlices().finally(() => {
+        this.sliced = null
+      })
+    })
   }
 
-  stop(): void {
+  async stop(): Promise<void> {
     for (const t of this.timers) clearInterval(t)
     this.timers = []
+    this.stopped = true
+    await this.sliced
   }
 
   /** A cabinet's readiness may have changed (a reading, a connection): re-checked on the next flush. */
@@ -124,9 +134,7 @@ export class Coverage {
   /** Rebuilds the index if the registry changed, re-checks every cabinet, recomputes districts. */
   refreshAll(): void {
     const list = this.deps.registry.list()
-    let latest = ''
-    for (const c of list) if (c.updatedAt > latest) latest = c.updatedAt
-    const signature = `${list.length}/${latest}`
+    const signature = signatureOf(list)
     if (signature !== this.signature) {
       this.registrations = list.filter((c) => !c.retired).map((c) => c.registration)
       this.index = new SpatialIndex(this.registrations)
@@ -138,6 +146,29 @@ export class Coverage {
     const now = this.deps.clock()
     for (const [slot, reg] of this.registrations.entries()) this.setFlag(slot, this.check(reg, now))
     this.districtsStale = true
+    this.writeDistricts()
+  }
+
+  /**
+   * refreshAll for the periodic timer: the same re-check in slices of SLICE cabinets with the
+   * event loop free between them, so 100,000 cabinets do not hold MQTT acknowledgements up.
+   */
+  private async refreshInSlices(): Promise<void> {
+    if (this.registryChanged()) {
+      this.refreshAll()
+      return
+    }
+    const index = this.index
+    for (let from = 0; from < this.registrations.length; from += SLICE) {
+      await new Promise((resolve) => setImmediate(resolve))
+      if (this.stopped || this.index !== index) return
+      const now = this.deps.clock()
+      const to = Math.min(from + SLICE, this.registrations.length)
+      for (let slot = from; slot < to; slot++) {
+        if (this.setFlag(slot, this.check(this.registrations[slot] as Registration, now)))
+          this.districtsStale = true
+      }
+    }
     this.writeDistricts()
   }
 
@@ -252,6 +283,10 @@ export class Coverage {
     }
   }
 
+  private registryChanged(): boolean {
+    return signatureOf(this.deps.registry.list()) !== this.signature
+  }
+
   /** Sets a cabinet's usable flag and its district's count; true when it changed. */
   private setFlag(slot: number, usable: boolean): boolean {
     if (!this.index.setUsable(slot, usable)) return false
@@ -259,4 +294,11 @@ export class Coverage {
     this.usableIn.set(code, (this.usableIn.get(code) ?? 0) + (usable ? 1 : -1))
     return true
   }
+}
+
+/** Changes with every registration, update and retirement (each sets updatedAt to the clock). */
+function signatureOf(list: readonly Cabinet[]): string {
+  let latest = ''
+  for (const c of list) if (c.updatedAt > latest) latest = c.updatedAt
+  return `${list.length}/${latest}`
 }

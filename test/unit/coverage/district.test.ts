@@ -2,7 +2,8 @@ import { afterEach, describe, expect, it } from 'vitest'
 import type { DemandPoint } from '../../../gateway/coverage/demand.ts'
 import { DISTRICTS } from '../../../gateway/protocol/districts.ts'
 import { SUBDISTRICTS } from '../../../gateway/protocol/subdistricts.ts'
-import { CENTRE, FixtureCity, offset } from './fixture-city.ts'
+import { eventually } from '../../helpers/influx.ts'
+import { bkk, CENTRE, FixtureCity, offset } from './fixture-city.ts'
 
 const at = (district: string, north: number, east: number): DemandPoint => ({
   district_code: district,
@@ -14,7 +15,7 @@ const DEMAND = [at('1047', 0, 0), at('1047', 1000, 0), at('1047', 2000, 0), at('
 
 describe('district coverage', () => {
   let city: FixtureCity
-  afterEach(() => city.close())
+  afterEach(async () => city.close())
 
   it('is the share of demand points with a usable AED within the radius, walking', () => {
     city = new FixtureCity(DEMAND)
@@ -74,6 +75,20 @@ describe('district coverage', () => {
     city.coverage.refreshAll()
     expect(city.lines).toEqual([
       `coverage,district=1047 covered=2i,points=3i,radius_m=300,share=0.6666666666666666,usable=2i ${city.now}`,
+    ])
+  })
+
+  it('sees an office close at 17:00 Bangkok time on its periodic re-check', async () => {
+    city = new FixtureCity(DEMAND, { full_refresh_ms: 100 })
+    city.add('OFFICE', 100, 0, { opening_hours: 'Mo-Fr 08:00-17:00' })
+    city.now = bkk(16, 59)
+    city.coverage.start()
+    expect(city.coverage.usableCount()).toBe(1)
+    city.now = bkk(17, 0)
+    await eventually(() => (city.lines.length > 0 ? true : undefined), 5000)
+    expect(city.coverage.usableCount()).toBe(0)
+    expect(city.lines).toEqual([
+      `coverage,district=1047 covered=0i,points=3i,radius_m=300,share=0,usable=0i ${bkk(17, 0)}`,
     ])
   })
 

@@ -85,8 +85,8 @@ export class FixtureCity {
     this.readiness.set(id, 'ready')
   }
 
-  close(): void {
-    this.coverage.stop()
+  async close(): Promise<void> {
+    await this.coverage.stop()
     this.db.close()
     rmSync(this.dir, { recursive: true, force: true })
   }

@@ -55,7 +55,7 @@ describe('usable now', () => {
 
 describe('nearest usable AEDs', () => {
   let city: FixtureCity
-  afterEach(() => city.close())
+  afterEach(async () => city.close())
 
   it('answers nearest first with the detour factor applied once and the walking time from it', () => {
     city = new FixtureCity()
@@ -155,7 +155,7 @@ describe('nearest usable AEDs', () => {
 
 describe('public nearest AEDs', () => {
   let city: FixtureCity
-  afterEach(() => city.close())
+  afterEach(async () => city.close())
 
   it('answers from the public feed: no private AED, no cabinet id, feed status and rounding', () => {
     city = new FixtureCity()
