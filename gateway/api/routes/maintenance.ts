@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify'
 import { z } from 'zod'
 import type { Alerting } from '../../alerts/alerting.ts'
 import { workListCsv } from '../../alerts/maintenance-list.ts'
-import { withCoverageImpact } from '../../coverage/work-list.ts'
+import { workListByImpact } from '../../coverage/work-list.ts'
 import { requireRole } from '../auth.ts'
 import type { ApiContext } from '../context.ts'
 import { parseOr400 } from '../errors.ts'
@@ -20,14 +20,15 @@ export function maintenanceRoutes(app: FastifyInstance, ctx: ApiContext, alertin
       preHandler: viewer,
       schema: {
         tags: ['maintenance'],
-        summary: 'Work list by district, soonest first; CSV with format=csv or Accept: text/csv',
+        summary:
+          'Work list by district, largest coverage impact first, then soonest; CSV with format=csv or Accept: text/csv',
       },
     },
     async (req, reply) => {
       const q = parseOr400(query, req.query)
-      const list = alerting.maintenance(q.within_days)
+      const raw = alerting.maintenance(q.within_days)
       const coverage = ctx.coverage?.live
-      if (coverage) list.districts = withCoverageImpact(list, (id) => coverage.impactOf(id)).districts
+      const list = coverage ? workListByImpact(raw, (id) => coverage.impactOf(id)) : raw
       const csv =
         q.format === 'csv' || (q.format === undefined && /\btext\/csv\b/.test(req.headers.accept ?? ''))
       if (!csv) return list

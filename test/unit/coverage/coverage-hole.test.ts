@@ -9,7 +9,7 @@ import type { Notifier } from '../../../gateway/alerts/notifiers/notifier.ts'
 import { loadConfig, merge } from '../../../gateway/config/load.ts'
 import type { Config } from '../../../gateway/config/schema.ts'
 import { Coverage } from '../../../gateway/coverage/coverage.ts'
-import { withCoverageImpact } from '../../../gateway/coverage/work-list.ts'
+import { workListByImpact } from '../../../gateway/coverage/work-list.ts'
 import { OpeningHoursEvaluator } from '../../../gateway/feeds/healthmap/opening-hours.ts'
 import { createLogger } from '../../../gateway/lib/logger.ts'
 import { SecretHasher } from '../../../gateway/lib/secrets.ts'
@@ -181,7 +181,7 @@ describe('coverage holes', () => {
       60,
       town.clock.now,
     )
-    const list = withCoverageImpact(raw, (id) => town.coverage.impactOf(id))
+    const list = workListByImpact(raw, (id) => town.coverage.impactOf(id))
     const items = list.districts[0]!.items
     expect(items.map((i) => [i.cabinet_id, i.coverage_impact_m, i.coverage_hole])).toEqual([
       ['ALONE', 2660, true], // 1900 m to CLUSTER-3 × 1.4
