@@ -70,6 +70,22 @@ describe('nearest AEDs and coverage over HTTP', () => {
     })
   })
 
+  it('documents the routes in OpenAPI with their query parameters', async () => {
+    const doc = (await gw.api('GET', '/docs/json', undefined, null)).json
+    for (const path of ['/api/v1/aeds/nearest', '/feeds/nearest']) {
+      const params = doc.paths[path].get.parameters.map((p: any) => [p.name, p.in, p.required ?? false])
+      expect(params).toEqual(
+        expect.arrayContaining([
+          ['lat', 'query', true],
+          ['lon', 'query', true],
+          ['limit', 'query', false],
+          ['max_m', 'query', false],
+        ]),
+      )
+    }
+    expect(doc.paths['/api/v1/coverage'].get).toBeDefined()
+  })
+
   it('refuses viewers and the public, and bad coordinates', async () => {
     expect((await nearest(viewer)).status).toBe(403)
     expect((await nearest(null)).status).toBe(401)

@@ -11,7 +11,7 @@ const query = z.strictObject({
   lon: z.coerce.number().min(-180).max(180),
   limit: z.coerce.number().int().min(1).max(50).default(5),
   /** Farthest walking distance answered, metres. */
-  max_m: z.coerce.number().positive().max(50_000).default(2000),
+  max_m: z.coerce.number().min(1).max(50_000).default(2000),
 })
 
 const querySchema = {
@@ -21,7 +21,7 @@ const querySchema = {
     lat: { type: 'number', minimum: -90, maximum: 90 },
     lon: { type: 'number', minimum: -180, maximum: 180 },
     limit: { type: 'integer', minimum: 1, maximum: 50, default: 5 },
-    max_m: { type: 'number', exclusiveMinimum: 0, maximum: 50000, default: 2000 },
+    max_m: { type: 'number', minimum: 1, maximum: 50000, default: 2000 },
   },
 }
 
