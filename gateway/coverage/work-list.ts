@@ -7,10 +7,7 @@ import type { CoverageImpact } from './impact.ts'
  * within a district, items sort by impact (largest first, none at all first of all), then due
  * date, then cabinet. A cabinet whose failure would leave people without an AED is fixed first.
  */
-export function workListByImpact(
-  list: WorkList,
-  impactOf: (id: string) => CoverageImpact | null,
-): WorkList {
+export function workListByImpact(list: WorkList, impactOf: (id: string) => CoverageImpact | null): WorkList {
   const memo = new Map<string, CoverageImpact | null>()
   const impact = (id: string) => {
     if (!memo.has(id)) memo.set(id, impactOf(id))
