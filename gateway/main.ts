@@ -1,5 +1,5 @@
-import { Gateway } from './app.ts'
 import { loadConfig } from './config/load.ts'
+import { Gateway } from './gateway.ts'
 import { AedgwError } from './lib/errors.ts'
 import { createLogger } from './lib/logger.ts'
 

@@ -25,6 +25,7 @@ export const ORDER = [
   'rules',
   'alerts',
   'feeds',
+  'coverage',
   'api',
   // the composition root and the entry point: gateway/app.ts, gateway/wiring/, gateway/main.ts
   'app',

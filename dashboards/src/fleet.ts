@@ -270,5 +270,34 @@ export const fleet: DashboardSpec = {
         tooltip: { mode: 'multi', sort: 'desc' },
       },
     },
+    {
+      type: 'timeseries',
+      title: 'Coverage by district',
+      description:
+        "Share of each district's demand points (subdistrict points) with a usable AED (ready, open, public) within 300 m walking. A drop at night means the district relies on AEDs behind office doors. Method and error: docs/coverage.md.",
+      gridPos: { x: 0, y: 26, w: 24, h: 9 },
+      interval: '1h',
+      targets: [
+        {
+          refId: 'A',
+          alias: '$tag_district',
+          query: `SELECT last("share") AS "share" FROM "coverage" WHERE ${D} AND $timeFilter GROUP BY time($__interval), "district" fill(previous)`,
+          expect: { columns: ['time', 'share'], tags: ['district'] },
+        },
+      ],
+      fieldConfig: {
+        defaults: {
+          unit: 'percentunit',
+          min: 0,
+          max: 1,
+          decimals: 0,
+          custom: { drawStyle: 'line', lineInterpolation: 'stepAfter', fillOpacity: 0 },
+        },
+      },
+      options: {
+        legend: { displayMode: 'table', placement: 'right', calcs: ['lastNotNull', 'min'] },
+        tooltip: { mode: 'multi', sort: 'asc' },
+      },
+    },
   ],
 }

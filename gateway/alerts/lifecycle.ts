@@ -7,6 +7,7 @@ import {
   type Alert,
   type AlertState,
   alertKey,
+  type Labels,
   SYSTEM,
   type Transition,
   type TransitionKind,
@@ -19,6 +20,8 @@ export interface LifecycleDeps {
   reopenWindowMs: number
   /** Called after every recorded transition (notification pipeline, InfluxDB line). */
   onTransition: (alert: Alert, t: Transition) => void
+  /** Sees every firing before it is recorded (the coverage stage marks holes, raises severity). */
+  adjust?: (input: FireInput) => FireInput
 }
 
 export interface FireInput {
@@ -27,6 +30,8 @@ export interface FireInput {
   team: string
   district: string
   verdict: Firing
+  /** Labels besides cabinet, district, type, severity, team (set on open, reopen and severity change). */
+  labels?: Labels
 }
 
 function newId(now: number): string {
@@ -75,7 +80,8 @@ export class AlertLifecycle {
   }
 
   /** The condition holds: open, reopen, or change severity. */
-  fire(input: FireInput): void {
+  fire(raw: FireInput): void {
+    const input = this.deps.adjust ? this.deps.adjust(raw) : raw
     const now = this.deps.clock()
     const key = alertKey(input.cabinet, input.type)
     const v = input.verdict
@@ -92,7 +98,7 @@ export class AlertLifecycle {
       const from = a.state
       const rose = severityRises(a.severity, v.severity)
       a.severity = v.severity
-      a.labels.severity = v.severity
+      Object.assign(a.labels, input.labels, { severity: v.severity })
       // a rise is news: it needs a person again even if acknowledged at the lower severity
       if (rose && a.state === 'acknowledged') a.state = 'active'
       this.transition(a, 'severity', from, SYSTEM, null, now)
@@ -101,7 +107,7 @@ export class AlertLifecycle {
     if (a && a.resolved_ms !== null && now - a.resolved_ms <= this.deps.reopenWindowMs) {
       a.state = 'active'
       a.severity = v.severity
-      a.labels.severity = v.severity
+      Object.assign(a.labels, input.labels, { severity: v.severity })
       a.summary = v.summary
       a.facts = v.facts
       a.resolved_ms = null
@@ -123,6 +129,7 @@ export class AlertLifecycle {
       team: input.team,
       assignee: null,
       labels: {
+        ...input.labels,
         cabinet: input.cabinet,
         district: input.district,
         type: input.type,

@@ -21,6 +21,10 @@ export interface WorkItem {
   due_date: string
   days_left: number
   detail: string
+  /** Walking metres to the nearest other usable AED (coverage/work-list.ts); null: none near. */
+  coverage_impact_m?: number | null
+  /** Its failure leaves no usable AED within the district's coverage radius. */
+  coverage_hole?: boolean | null
 }
 
 export interface WorkList {
@@ -135,6 +139,7 @@ export function workListCsv(list: WorkList): string {
     'cabinet_name',
     'task',
     'detail',
+    'coverage_impact_m',
   ]
   const rows = list.districts.flatMap((d) =>
     d.items.map((i) => [
@@ -146,6 +151,7 @@ export function workListCsv(list: WorkList): string {
       i.cabinet_name,
       i.task,
       i.detail,
+      i.coverage_impact_m ?? '',
     ]),
   )
   return `${[head, ...rows].map((r) => r.map(esc).join(',')).join('\r\n')}\r\n`

@@ -4,6 +4,8 @@ import type { MaintenanceService } from '../alerts/maintenance-list.ts'
 import type { Silences } from '../alerts/silences.ts'
 import type { Broker } from '../broker/broker.ts'
 import type { Config } from '../config/schema.ts'
+import type { Coverage } from '../coverage/coverage.ts'
+import type { PublicNearest } from '../coverage/public-nearest.ts'
 import type { ExportStore } from '../feeds/bkkhdc/export-store.ts'
 import type { BkkhdcExports } from '../feeds/bkkhdc/exports.ts'
 import type { HealthMapFeed } from '../feeds/healthmap/feed.ts'
@@ -40,4 +42,6 @@ export interface ApiContext {
   healthmap?: HealthMapFeed
   /** The monthly BKKHDC dataset: builds, deliveries, audit log. */
   exports?: { bkkhdc: BkkhdcExports; store: ExportStore }
+  /** Nearest usable AEDs, coverage impact and district coverage; the public nearest query. */
+  coverage?: { live: Coverage; public?: PublicNearest }
 }

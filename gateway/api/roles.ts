@@ -1,5 +1,6 @@
 /** API roles, least to most: each may do what the ones before it may. */
-export const ROLES = ['viewer', 'maintainer', 'admin'] as const
+// dispatcher: an emergency dispatch centre (1669); reads like a viewer and sees live nearest AEDs
+export const ROLES = ['viewer', 'dispatcher', 'maintainer', 'admin'] as const
 export type Role = (typeof ROLES)[number]
 
 export interface TokenIdentity {

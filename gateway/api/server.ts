@@ -6,10 +6,12 @@ import { installErrorHandling } from './errors.ts'
 import { adminRoutes } from './routes/admin.ts'
 import { alertRoutes } from './routes/alerts.ts'
 import { cabinetRoutes } from './routes/cabinets.ts'
+import { coverageRoutes } from './routes/coverage.ts'
 import { exportRoutes } from './routes/exports.ts'
 import { feedRoutes } from './routes/feeds.ts'
 import { healthRoutes, metricsRoutes } from './routes/health.ts'
 import { maintenanceRoutes } from './routes/maintenance.ts'
+import { nearestRoutes } from './routes/nearest.ts'
 import { silenceRoutes } from './routes/silences.ts'
 
 /** Builds the HTTP API (not listening): REST, metrics, health, OpenAPI at /docs. */
@@ -48,5 +50,7 @@ export async function buildApi(ctx: ApiContext): Promise<FastifyInstance> {
   if (ctx.maintenance) maintenanceRoutes(app, ctx, ctx.maintenance)
   if (ctx.healthmap) feedRoutes(app, ctx, ctx.healthmap)
   if (ctx.exports) exportRoutes(app, ctx, ctx.exports)
+  if (ctx.coverage) nearestRoutes(app, ctx, ctx.coverage.live, ctx.coverage.public)
+  if (ctx.coverage) coverageRoutes(app, ctx, ctx.coverage.live)
   return app
 }

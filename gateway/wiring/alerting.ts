@@ -7,7 +7,7 @@ import { Delivery } from '../alerts/delivery.ts'
 import { Dispatcher } from '../alerts/dispatcher.ts'
 import { Escalation } from '../alerts/escalation.ts'
 import { Inhibitor } from '../alerts/inhibition.ts'
-import { AlertLifecycle } from '../alerts/lifecycle.ts'
+import { AlertLifecycle, type FireInput } from '../alerts/lifecycle.ts'
 import { MaintenanceService } from '../alerts/maintenance-list.ts'
 import { notifiedAlert } from '../alerts/messages.ts'
 import { buildReceivers } from '../alerts/notifiers/build.ts'
@@ -44,6 +44,10 @@ export interface AlertingDeps {
   receivers?: Map<string, Notifier[]>
   /** The gateway's own storage (InfluxDB writer, outbox), for the storage_degraded alert. */
   storageStatus?: () => StorageStatus
+  /** Sees every firing before it is recorded (coverage: hole label, severity). */
+  adjustFire?: (input: FireInput) => FireInput
+  /** A cabinet's live state changed (a reading or a connection): coverage re-checks it. */
+  onCabinetChange?: (id: string) => void
 }
 
 /**
@@ -112,6 +116,7 @@ export function buildAlerting(deps: AlertingDeps): Alerting {
     log: child('lifecycle'),
     clock,
     reopenWindowMs: config.reopen_window_ms,
+    ...(deps.adjustFire ? { adjust: deps.adjustFire } : {}),
     onTransition: (a, t) => {
       dispatcher?.onTransition(a, t)
       deps.outbox.append(a.cabinet_id, alertLine(a, t), t.at_ms).catch((err: unknown) => {
@@ -179,10 +184,12 @@ export function buildAlerting(deps: AlertingDeps): Alerting {
     onReading(r) {
       state.onReading(r)
       evaluate(r.cabinet)
+      deps.onCabinetChange?.(r.cabinet)
     },
     onConnection(id, connected) {
       state.onConnection(id, connected, clock())
       evaluate(id)
+      deps.onCabinetChange?.(id)
     },
     tick() {
       const now = clock()

@@ -2,6 +2,7 @@ import { Point } from '@influxdata/influxdb-client'
 import { districtByCode } from '../../gateway/protocol/districts.ts'
 import type { Heartbeat } from '../../gateway/protocol/heartbeat.ts'
 import {
+  coverageLine,
   eventLine,
   type GatewaySnapshot,
   gatewayLines,
@@ -279,5 +280,19 @@ export function dashboardBackfill(nowMs: number, seed = 7): Backfill {
   for (const c of cabinets) cabinetLines(c, random, fromMs, now, lines)
   pastAlerts(cabinets, random, fromMs, lines)
   selfMetrics(random, now, lines)
+  coverage(random, fromMs, now, lines)
   return { lines, fromMs, nowMs: now, cabinets }
+}
+
+/** District coverage every 6 h: lower at night, when office AEDs are locked away. */
+function coverage(random: () => number, fromMs: number, nowMs: number, lines: string[]): void {
+  for (const code of DISTRICT_CODES) {
+    const points = 3 + Math.floor(random() * 4)
+    for (let t = fromMs; t <= nowMs; t += 6 * HOUR) {
+      const night = new Date(t + 7 * HOUR).getUTCHours() >= 18
+      const covered = Math.max(0, points - (night ? 2 : 0) - Math.floor(random() * 2))
+      const c = { district_code: code, radius_m: 300, points, covered, share: covered / points }
+      lines.push(coverageLine(c, covered, t))
+    }
+  }
 }

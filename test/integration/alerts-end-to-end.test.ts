@@ -151,7 +151,7 @@ describe('alerts end to end', () => {
     expect(d.items).toMatchObject([{ cabinet_id: 'BKK-1001-0042', task: 'replace_pads' }])
     const csv = await gw.api('GET', '/api/v1/maintenance?within_days=30&format=csv', undefined, viewer)
     expect(csv.json).toMatch(
-      /^district_code,district_name,due_date,days_left,cabinet_id,cabinet_name,task,detail\r\n/,
+      /^district_code,district_name,due_date,days_left,cabinet_id,cabinet_name,task,detail,coverage_impact_m\r\n/,
     )
     expect(csv.json).toContain('BKK-1001-0042')
   })

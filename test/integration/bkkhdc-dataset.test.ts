@@ -31,10 +31,18 @@ const beat = (cab: string, t: number, pad: string, battery = '2026-02-20') =>
   `heartbeat,cabinet=${cab},district=1047 seq=1i,battery_pct=90,pad_expiry="${pad}",battery_expiry="${battery}",door_open=false ${t}`
 const event = (cab: string, type: string, t: number, district = '1047') =>
   `event,cabinet=${cab},district=${district},type=${type} seq=1i ${t}`
+const coverage = (district: string, share: number, t: number) =>
+  `coverage,district=${district} share=${share},covered=1i,points=4i,radius_m=300,usable=1i ${t}`
 const alert = (cab: string, type: string, transition: string, t: number) =>
   `alert,cabinet=${cab},district=1047,severity=major,state=active,type=${type} id="x",kind="${transition}",started_ms=${t}i ${t}`
 
 const FIXTURE = [
+  // coverage: Bang Na fully covered from December, half 06:00-18:00 on 4 Jan; Phra Nakhon
+  // unknown until 10 Jan 12:00, then a quarter
+  coverage('1047', 1, Date.UTC(2025, 11, 20)),
+  coverage('1047', 0.5, bkk(4, 6)),
+  coverage('1047', 1, bkk(4, 18)),
+  coverage('1001', 0.25, bkk(10, 12)),
   // before the month: everyone in Bang Na ready; F (1001) and G never reported readiness
   ...NA.map((c) => readiness(c, 'ready', '', Date.UTC(2025, 11, 20))),
   // 2 Jan: A battery low 10:00-16:00; B AED in use 10:00, then missing, back 12:30
@@ -91,6 +99,8 @@ function expectedDaily(): Row[] {
       availability: S,
       ...ZERO_HOURS,
       hours_unavailable_offline: S,
+      // a share, never suppressed; only the known half of 10 Jan counts
+      coverage_share: d < 10 ? null : 0.25,
     })
   }
   for (let d = 1; d <= 31; d++) {
@@ -104,6 +114,7 @@ function expectedDaily(): Row[] {
       cabinets_reporting: 0,
       availability: 1,
       ...ZERO_HOURS,
+      coverage_share: d === 4 ? 0.75 : 1, // 4 Jan: (6 h × 1 + 12 h × 0.5 + 6 h × 1) / 24 h
     }
     if (d === 2)
       Object.assign(row, {
@@ -211,7 +222,7 @@ describe('BKKHDC dataset from InfluxDB history', () => {
     for (const name of ['daily.csv', 'monthly.csv', 'alerts.csv'])
       for (const row of parse(name))
         for (const [k, v] of Object.entries(row))
-          if (!/availability|hours|minutes/.test(k) && typeof v === 'number')
+          if (!/availability|hours|minutes|share/.test(k) && typeof v === 'number')
             expect(v === 0 || v >= 5).toBe(true)
   })
 

@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify'
 import { z } from 'zod'
 import type { MaintenanceService } from '../../alerts/maintenance-list.ts'
 import { workListCsv } from '../../alerts/maintenance-list.ts'
+import { workListByImpact } from '../../coverage/work-list.ts'
 import { requireRole } from '../auth.ts'
 import type { ApiContext } from '../context.ts'
 import { parseOr400 } from '../errors.ts'
@@ -23,12 +24,15 @@ export function maintenanceRoutes(
       preHandler: viewer,
       schema: {
         tags: ['maintenance'],
-        summary: 'Work list by district, soonest first; CSV with format=csv or Accept: text/csv',
+        summary:
+          'Work list by district, largest coverage impact first, then soonest; CSV with format=csv or Accept: text/csv',
       },
     },
     async (req, reply) => {
       const q = parseOr400(query, req.query)
-      const list = maintenance.list(q.within_days)
+      const raw = maintenance.list(q.within_days)
+      const coverage = ctx.coverage?.live
+      const list = coverage ? workListByImpact(raw, (id) => coverage.impactOf(id)) : raw
       const csv =
         q.format === 'csv' || (q.format === undefined && /\btext\/csv\b/.test(req.headers.accept ?? ''))
       if (!csv) return list

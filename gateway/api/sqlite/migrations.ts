@@ -12,4 +12,19 @@ export const apiMigrations: Migration[] = [
       created_at TEXT NOT NULL
     )`,
   },
+  {
+    module: 'api',
+    version: 2,
+    // the dispatcher role (coverage: live nearest AEDs for an emergency dispatch centre); SQLite
+    // cannot alter a CHECK constraint, so the table is rebuilt with its tokens
+    up: `ALTER TABLE api_tokens RENAME TO api_tokens_v1;
+      CREATE TABLE api_tokens (
+        hash BLOB PRIMARY KEY,
+        name TEXT NOT NULL,
+        role TEXT NOT NULL CHECK (role IN ('viewer', 'dispatcher', 'maintainer', 'admin')),
+        created_at TEXT NOT NULL
+      );
+      INSERT INTO api_tokens SELECT hash, name, role, created_at FROM api_tokens_v1;
+      DROP TABLE api_tokens_v1;`,
+  },
 ]

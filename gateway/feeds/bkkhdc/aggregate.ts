@@ -1,6 +1,7 @@
 import { DISTRICTS, districtByCode } from '../../protocol/districts.ts'
 import { DISTRICT_OUTAGE, RULES } from '../../rules/index.ts'
 import { CAUSES, type Cause } from './causes.ts'
+import { dailyCoverageShare } from './coverage-share.ts'
 import type { Period } from './period.ts'
 import type { History } from './queries.ts'
 import { suppressCount, suppressMeasure } from './suppress.ts'
@@ -33,6 +34,7 @@ export const DAILY_COLUMNS = [
   'cabinets_reporting',
   'availability',
   ...CAUSES.map((c) => `hours_unavailable_${c}`),
+  'coverage_share',
 ] as const
 export const MONTHLY_COLUMNS = [
   'district_code',
@@ -129,6 +131,8 @@ export function aggregate(
           round((hours.get(cause) ?? 0) / HOUR_MS, 2),
           contributors.get(cause) ?? 0,
         )
+      // a share of fixed public demand points, not a count of cabinets or people: never suppressed
+      row.coverage_share = dailyCoverageShare(history.coverage?.get(code), day.startMs, day.endMs)
       daily.push(row)
     }
   }

@@ -1,6 +1,7 @@
 import type { Registry } from '../../registry/registry.ts'
 import type { InfluxApi } from '../../store/influx.ts'
 import { aggregate, type RegisteredCabinet } from './aggregate.ts'
+import { readCoverageHistory } from './coverage-share.ts'
 import { buildDataset, type Dataset } from './dataset.ts'
 import { periodOf } from './period.ts'
 import { readHistory } from './queries.ts'
@@ -25,6 +26,7 @@ export function registeredCabinets(registry: Pick<Registry, 'list'>): Registered
 export async function buildMonth(deps: BuilderDeps, month: string, id: string): Promise<Dataset> {
   const period = periodOf(month)
   const history = await readHistory(deps.influx, period)
+  history.coverage = await readCoverageHistory(deps.influx, period.startMs, period.endMs)
   const tables = aggregate(period, history, registeredCabinets(deps.registry))
   return buildDataset(id, period, tables, deps.clock())
 }

@@ -1,6 +1,7 @@
 import type { InfluxApi, InfluxSeries } from '../../store/influx.ts'
 import { ALERT, EVENT, HEARTBEAT, influxql, READINESS } from '../../store/schema/index.ts'
 import { bangkokDate } from '../bangkok-time.ts'
+import type { CoverageHistory } from './coverage-share.ts'
 import type { Period } from './period.ts'
 
 export interface ReadinessPoint {
@@ -21,6 +22,8 @@ export interface History {
   alerts: Map<string, Map<string, number>>
   /** The last pad and battery expiry dates each cabinet reported in the month. */
   expiries: Array<{ cabinet: string; district: string; pad: string | null; battery: string | null }>
+  /** District coverage over the month (gateway/feeds/bkkhdc/coverage-share.ts). */
+  coverage?: Map<string, CoverageHistory>
 }
 
 function rows(series: InfluxSeries[]): Array<Record<string, unknown>> {

@@ -7,6 +7,7 @@
  * (https://docs.influxdata.com/influxdb/v1/troubleshooting/frequently-asked-questions/#how-does-influxdb-handle-duplicate-points).
  */
 import { ALERT } from './alert.ts'
+import { COVERAGE } from './coverage.ts'
 import { EVENT } from './event.ts'
 import { GATEWAY, GATEWAY_REJECTIONS } from './gateway.ts'
 import { HEARTBEAT } from './heartbeat.ts'
@@ -15,6 +16,7 @@ import { READINESS } from './readiness.ts'
 import { STATUS } from './status.ts'
 
 export { ALERT, alertLine } from './alert.ts'
+export { COVERAGE, type CoverageFacts, coverageLine } from './coverage.ts'
 export { EVENT, eventLine } from './event.ts'
 export { GATEWAY, GATEWAY_REJECTIONS, type GatewaySnapshot, gatewayLines } from './gateway.ts'
 export { daysUntil, HEARTBEAT, heartbeatLine } from './heartbeat.ts'
@@ -33,4 +35,5 @@ export const MEASUREMENTS: readonly Measurement[] = [
   READINESS,
   GATEWAY,
   GATEWAY_REJECTIONS,
+  COVERAGE,
 ]

@@ -35,7 +35,7 @@ function expected(m: Measurement): Documented {
 describe('docs/influxdb-schema.md', () => {
   const all = [...MEASUREMENTS, ...ROLLUPS.map((r) => r.measurement)]
 
-  it('documents seven measurements written by the gateway and four rollups', () => {
+  it('documents eight measurements written by the gateway and four rollups', () => {
     expect(MEASUREMENTS.map((m) => m.name)).toEqual([
       'heartbeat',
       'event',
@@ -44,6 +44,7 @@ describe('docs/influxdb-schema.md', () => {
       'readiness',
       'gateway',
       'gateway_rejections',
+      'coverage',
     ])
     expect(ROLLUPS.map((r) => r.target)).toEqual(['heartbeat_1h', 'event_1h', 'alert_1h', 'gateway_1h'])
   })

@@ -1,0 +1,111 @@
+import { build, type GatewayDeps, type GatewayGraph } from './app.ts'
+import type { Broker } from './broker/broker.ts'
+import { AedgwError } from './lib/errors.ts'
+
+/**
+ * One gateway: `start()` builds the graph and starts its stages, `stop()` undoes
+ * every step in reverse (listeners, timers, sockets, the outbox's worker, state.db). After stop()
+ * the same Gateway may start again on the same data dir.
+ */
+export class Gateway {
+  private readonly deps: GatewayDeps
+  private graph: GatewayGraph | null = null
+  /** What undoes each step start() took, in the order taken. */
+  private readonly undo: Array<{ name: string; run: () => void | Promise<void> }> = []
+  private httpPort = 0
+
+  constructor(deps: GatewayDeps) {
+    this.deps = deps
+  }
+
+  /** The MQTT broker of the running gateway (tests publish through it). */
+  get broker(): Broker {
+    return this.running().broker
+  }
+
+  async start(): Promise<void> {
+    if (this.graph) throw new AedgwError('AEDGW_ERR_STARTED', 'gateway already started')
+    const { config, log } = this.deps
+    const g = await build(config, { log, clock: this.deps.clock ?? Date.now })
+    this.graph = g
+    this.did('state.db', () => {
+      g.db.close()
+    })
+    try {
+      g.registry.start()
+      if (config.api.admin_token) g.tokens.bootstrapAdmin(config.api.admin_token)
+      await g.outbox.start()
+      this.did('outbox', () => g.outbox.stop())
+      g.writer.start()
+      this.did('writer', () => g.writer.stop())
+      g.selfMetrics.start()
+      this.did('self-metrics', () => g.selfMetrics.stop())
+      // loads saved live state, alerts and deliveries before the first reading arrives: the
+      // broker, which lets readings in, starts only once every stage they reach is ready
+      g.alerting.start()
+      this.did('alerting', () => g.alerting.stop())
+      await this.startBroker(g)
+      g.feeds.start()
+      this.did('feeds', () => g.feeds.stop())
+      g.coverage.live.start()
+      this.did('coverage', () => g.coverage.live.stop())
+      await g.api.listen({ port: config.http.port, host: config.http.bind })
+      this.did('api', () => g.api.close())
+      const addr = g.api.server.address()
+      this.httpPort = typeof addr === 'object' && addr ? addr.port : config.http.port
+    } catch (err) {
+      await this.stop()
+      throw err
+    }
+    log.info({ ...this.addresses(), data_dir: config.data_dir }, 'gateway started')
+  }
+
+  /** Stops accepting (HTTP, MQTT), lets in-flight commits and the write in flight finish, closes the store. */
+  async stop(): Promise<void> {
+    // every step is undone even when one fails; the first failure is reported after
+    let failure: unknown = null
+    for (let step = this.undo.pop(); step; step = this.undo.pop()) {
+      try {
+        await step.run()
+      } catch (err) {
+        this.deps.log.error({ err, stage: step.name }, 'stop failed')
+        failure ??= err
+      }
+    }
+    const wasRunning = this.graph !== null
+    this.graph = null
+    this.httpPort = 0
+    if (failure) throw failure
+    if (wasRunning) this.deps.log.info('gateway stopped')
+  }
+
+  addresses(): { mqtt: number; mqtts: number | null; http: number } {
+    const b = this.running().broker.address()
+    return { mqtt: b.mqtt, mqtts: b.mqtts || null, http: this.httpPort }
+  }
+
+  private async startBroker(g: GatewayGraph): Promise<void> {
+    // listening before the broker starts and until it has stopped: disconnects while it stops
+    // still reach live state
+    const connected = (id: string) => g.alerting.onConnection(id, true)
+    const disconnected = (id: string) => g.alerting.onConnection(id, false)
+    g.broker.on('cabinet_connected', connected)
+    g.broker.on('cabinet_disconnected', disconnected)
+    this.did('broker listeners', () => {
+      g.broker.off('cabinet_connected', connected)
+      g.broker.off('cabinet_disconnected', disconnected)
+    })
+    await g.broker.start()
+    this.did('broker', () => g.broker.stop())
+    for (const r of g.retained.all()) await g.broker.publish(r.topic, r.payload, { retain: true, qos: 0 })
+  }
+
+  private did(name: string, run: () => void | Promise<void>): void {
+    this.undo.push({ name, run })
+  }
+
+  private running(): GatewayGraph {
+    if (!this.graph) throw new AedgwError('AEDGW_ERR_NOT_STARTED', 'gateway not started')
+    return this.graph
+  }
+}
