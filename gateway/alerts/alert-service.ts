@@ -5,7 +5,7 @@ import type { Alert, Transition } from './types.ts'
 
 export interface AlertServiceDeps {
   store: Pick<AlertStore, 'list' | 'transitions'>
-  lifecycle: Pick<AlertLifecycle, 'byId' | 'acknowledge' | 'resolve' | 'assign'>
+  lifecycle: Pick<AlertLifecycle, 'byId' | 'acknowledge' | 'resolve' | 'assign' | 'comment'>
 }
 
 /** What people do with alerts (the REST API): list, read, acknowledge, assign, resolve. */
@@ -38,6 +38,11 @@ export class AlertService {
     comment: string | null,
   ): Alert {
     return this.deps.lifecycle.assign(id, assignee, team, by, comment)
+  }
+
+  /** Adds a note to the alert's history; null if there is no such alert. */
+  comment(id: string, by: string, comment: string): Alert | null {
+    return this.deps.lifecycle.comment(id, by, comment)
   }
 
   /** Resolves by hand; null if there is no such alert, 409 for a condition that clears by itself. */

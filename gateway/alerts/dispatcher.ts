@@ -67,7 +67,8 @@ export class Dispatcher {
 
   /** The route stage: every transition that changes what a receiver should know. */
   onTransition(a: Alert, t: Transition): void {
-    if (t.kind === 'assign' || t.kind === 'escalate' || t.kind === 'acknowledge') return
+    if (t.kind === 'assign' || t.kind === 'escalate' || t.kind === 'acknowledge' || t.kind === 'comment')
+      return
     const now = this.deps.clock()
     const touched = new Set<Group>()
     for (const route of matchRoutes(this.deps.root, a.labels)) {

@@ -209,6 +209,17 @@ export class AlertLifecycle {
     return a
   }
 
+  /**
+   * A note on the alert's history (what a technician found or did), open or resolved; the state
+   * stays as it is and nobody is notified.
+   */
+  comment(id: string, by: string, comment: string): Alert | null {
+    const a = this.byId(id)
+    if (!a) return null
+    this.transition(a, 'comment', a.state, by, comment, this.deps.clock())
+    return a
+  }
+
   /** Records an escalation step taken by the escalation stage. */
   escalated(a: Alert, level: number, receiver: string): void {
     a.escalation_level = level

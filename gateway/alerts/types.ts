@@ -37,6 +37,7 @@ export type TransitionKind =
   | 'reopen'
   | 'assign'
   | 'escalate'
+  | 'comment'
 
 export interface Transition {
   alert_id: string

@@ -95,6 +95,24 @@ describe('alerts end to end', () => {
     expect(one.json.transitions[1].comment).toBe('team on the way')
   })
 
+  it("keeps a technician's note on the alert's history, even resolved, and notifies nobody", async () => {
+    const list = await gw.api('GET', '/api/v1/alerts?type=door_open', undefined, viewer)
+    const { id, state } = list.json.items[0] as { id: string; state: string }
+    const note = { comment: 'door hinge oiled, seal replaced' }
+    expect((await gw.api('POST', `/api/v1/alerts/${id}/comment`, note, viewer)).status).toBe(403)
+    expect((await gw.api('POST', `/api/v1/alerts/${id}/comment`, {}, maintainer)).status).toBe(400)
+    expect((await gw.api('POST', '/api/v1/alerts/al_nosuchalert/comment', note, maintainer)).status).toBe(404)
+    const done = await gw.api('POST', `/api/v1/alerts/${id}/comment`, note, maintainer)
+    expect(done.status).toBe(200)
+    expect(done.json.state).toBe(state)
+    const one = await gw.api('GET', `/api/v1/alerts/${id}`, undefined, viewer)
+    expect(one.json.transitions.at(-1)).toMatchObject({
+      kind: 'comment',
+      comment: 'door hinge oiled, seal replaced',
+      by: 'team-north (maintainer)',
+    })
+  })
+
   it('writes alert transitions to InfluxDB', async () => {
     const rows = await eventually(async () => {
       const r = await influxRows(gw.db, `SELECT * FROM alert WHERE cabinet = '${ID}'`)

@@ -75,6 +75,10 @@ const actBody = z
     by: z.string().trim().min(1).max(120).optional(),
   })
   .default({})
+const commentBody = z.strictObject({
+  comment: z.string().trim().min(1).max(1000),
+  by: z.string().trim().min(1).max(120).optional(),
+})
 const assignBody = z.strictObject({
   assignee: z.string().trim().min(1).max(120).nullable(),
   team: z.string().trim().min(1).max(40).optional(),
@@ -143,6 +147,21 @@ export function alertRoutes(app: FastifyInstance, ctx: ApiContext, alerts: Alert
       const { id } = parseOr400(idParams, req.params)
       const b = parseOr400(actBody, req.body ?? {})
       const a = alerts.resolve(id, actor(req, b.by), b.comment ?? null)
+      if (!a) throw new AedgwError('AEDGW_ERR_NOT_FOUND', `no alert ${id}`)
+      return alertView(a)
+    },
+  )
+
+  app.post(
+    '/api/v1/alerts/:id/comment',
+    {
+      preHandler: maintainer,
+      schema: { tags, summary: "Add a note to the alert's history (open or resolved); nobody is notified" },
+    },
+    async (req) => {
+      const { id } = parseOr400(idParams, req.params)
+      const b = parseOr400(commentBody, req.body)
+      const a = alerts.comment(id, actor(req, b.by), b.comment)
       if (!a) throw new AedgwError('AEDGW_ERR_NOT_FOUND', `no alert ${id}`)
       return alertView(a)
     },
