@@ -2,6 +2,7 @@ import type Database from 'better-sqlite3'
 import type { FastifyInstance } from 'fastify'
 import type { Logger } from 'pino'
 import { Alerting } from './alerts/alerting.ts'
+import { consoleLinkUrl, SignedLinks } from './alerts/signed-links.ts'
 import { buildApi } from './api/server.ts'
 import { ApiTokens } from './api/tokens.ts'
 import { Broker } from './broker/broker.ts'
@@ -118,6 +119,14 @@ export class Gateway {
       sampleIntervalMs: config.alerts.forecast.sample_interval_ms,
       sampleWindowMs: config.alerts.forecast.window_ms,
     })
+    const links = new SignedLinks({
+      key: hasher.derive('console-links'),
+      db,
+      clock,
+      ttlMs: config.console.link_ttl_s * 1000,
+    })
+    links.start()
+    const publicUrl = config.console.enabled ? config.console.public_url : null
     // live state, rules and alerts: fed with committed readings; loads what it saved before a restart
     this.alerting = new Alerting({
       config: config.alerts,
@@ -127,6 +136,7 @@ export class Gateway {
       outbox: this.outbox,
       log: child('alerts'),
       clock,
+      linkFor: (a) => (publicUrl ? consoleLinkUrl(publicUrl, links.sign(a.id)) : null),
       storageStatus: () => {
         const room = this.outbox.accepting()
         const writer = this.writer.status()
@@ -197,6 +207,7 @@ export class Gateway {
       state: this.state,
       influx,
       alerting: this.alerting,
+      links,
       healthmap: this.feeds.healthmap,
       exports: { bkkhdc: this.feeds.bkkhdc, store: this.feeds.exportStore },
     })

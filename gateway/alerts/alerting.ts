@@ -1,3 +1,4 @@
+import { EventEmitter } from 'node:events'
 import type Database from 'better-sqlite3'
 import type { Logger } from 'pino'
 import type { Reading } from '../ingest/ingest.ts'
@@ -40,6 +41,8 @@ export interface AlertingDeps {
   receivers?: Map<string, Notifier[]>
   /** The gateway's own storage (InfluxDB writer, outbox), for the storage_degraded alert. */
   storageStatus?: () => StorageStatus
+  /** The signed console link to an alert that notifications carry, if the console has a public URL. */
+  linkFor?: (a: Alert) => string | null
 }
 
 /**
@@ -54,6 +57,8 @@ export class Alerting {
   readonly lifecycle: AlertLifecycle
   readonly silences: Silences
   readonly delivery: Delivery
+  /** 'transition' (alert, transition): every change of every alert, for live views. */
+  readonly events = new EventEmitter()
   private readonly stateStore: StateStore
   private readonly evaluator: Evaluator
   private readonly dispatcher: Dispatcher
@@ -85,7 +90,7 @@ export class Alerting {
       clock,
     })
     const describe = (a: Alert, status: 'firing' | 'resolved') =>
-      notifiedAlert(a, status, this.describeCabinet(a), config)
+      notifiedAlert(a, status, this.describeCabinet(a), config, deps.linkFor?.(a) ?? null)
     this.lifecycle = new AlertLifecycle({
       store: this.store,
       log: child('lifecycle'),
@@ -93,6 +98,7 @@ export class Alerting {
       reopenWindowMs: config.reopen_window_ms,
       onTransition: (a, t) => {
         this.dispatcher.onTransition(a, t)
+        this.events.emit('transition', a, t)
         deps.outbox.append(a.cabinet_id, alertLine(a, t), t.at_ms).catch((err: unknown) => {
           log.error({ err, alert: a.id }, 'alert transition not written to the outbox')
         })

@@ -14,12 +14,12 @@ export interface CabinetDescription {
   lon: number | null
 }
 
-interface Text {
+export interface Text {
   en: [title: string, action: string]
   th: [title: string, action: string]
 }
 
-const TEXT: Record<string, Text> = {
+export const TEXT: Record<string, Text> = {
   aed_in_use: {
     en: [
       'AED in use: probable cardiac arrest',
@@ -122,6 +122,7 @@ export function notifiedAlert(
   status: 'firing' | 'resolved',
   cab: CabinetDescription | null,
   config: Pick<AlertsConfig, 'map_url'>,
+  consoleUrl: string | null = null,
 ): NotifiedAlert {
   const text = TEXT[a.type] ?? { en: [a.type, 'Check the cabinet.'], th: [a.type, 'ตรวจสอบตู้'] }
   const url = mapUrl(config.map_url, cab?.lat ?? null, cab?.lon ?? null)
@@ -155,6 +156,7 @@ export function notifiedAlert(
       lon: cab?.lon ?? null,
       map_url: url,
     },
+    console_url: consoleUrl,
     message: {
       en: {
         title: `${resolvedEn}[${a.severity.toUpperCase()}] ${text.en[0]} (${a.cabinet_id})`,
@@ -184,6 +186,7 @@ export function renderText(n: Notification, maxChars = 5000): { subject: string;
       a.message.en.title,
       a.message.en.body,
       `What to do: ${a.message.en.action}`,
+      ...(a.console_url ? ['', `เปิดและรับทราบ / Open and acknowledge: ${a.console_url}`] : []),
     ].join('\n'),
   )
   let text = parts.join('\n\n----\n\n')

@@ -1,5 +1,6 @@
 import type { Logger } from 'pino'
 import type { Alerting } from '../alerts/alerting.ts'
+import type { SignedLinks } from '../alerts/signed-links.ts'
 import type { Broker } from '../broker/broker.ts'
 import type { Config } from '../config/schema.ts'
 import type { ExportStore } from '../feeds/bkkhdc/export-store.ts'
@@ -28,6 +29,8 @@ export interface ApiContext {
   influx: InfluxApi
   /** Rules, alerts, silences, readiness and the maintenance list. */
   alerting?: Alerting
+  /** Signed alert links (console, notifications). */
+  links?: SignedLinks
   /** The public health-map feed (GET /feeds/healthmap.geojson). */
   healthmap?: HealthMapFeed
   /** The monthly BKKHDC dataset: builds, deliveries, audit log. */

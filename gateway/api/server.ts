@@ -4,8 +4,12 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } 
 import type { ApiContext } from './context.ts'
 import { installErrorHandling } from './errors.ts'
 import { adminRoutes } from './routes/admin.ts'
+import { alertLinkRoutes } from './routes/alert-links.ts'
+import { alertStreamRoutes } from './routes/alert-stream.ts'
 import { alertRoutes } from './routes/alerts.ts'
 import { cabinetRoutes } from './routes/cabinets.ts'
+import { consoleRoutes } from './routes/console.ts'
+import { consoleApiRoutes } from './routes/console-api.ts'
 import { exportRoutes } from './routes/exports.ts'
 import { feedRoutes } from './routes/feeds.ts'
 import { healthRoutes, metricsRoutes } from './routes/health.ts'
@@ -48,5 +52,11 @@ export async function buildApi(ctx: ApiContext): Promise<FastifyInstance> {
   if (ctx.alerting) maintenanceRoutes(app, ctx, ctx.alerting)
   if (ctx.healthmap) feedRoutes(app, ctx, ctx.healthmap)
   if (ctx.exports) exportRoutes(app, ctx, ctx.exports)
+  if (ctx.config.console.enabled) {
+    consoleApiRoutes(app, ctx)
+    if (ctx.alerting) alertStreamRoutes(app, ctx, ctx.alerting)
+    if (ctx.alerting && ctx.links) alertLinkRoutes(app, ctx, ctx.alerting, ctx.links)
+    await consoleRoutes(app, ctx)
+  }
   return app
 }

@@ -1,5 +1,6 @@
 import { z } from 'zod'
 import { alertsConfigSchema } from '../alerts/config.ts'
+import { consoleConfigSchema } from '../api/console-config.ts'
 import { feedsConfigSchema } from '../feeds/config.ts'
 
 const port = z.number().int().min(0).max(65535)
@@ -69,6 +70,7 @@ export const configSchema = z
     api: z.strictObject({ admin_token: z.string().min(16, 'must be at least 16 characters').nullable() }),
     alerts: alertsConfigSchema,
     feeds: feedsConfigSchema,
+    console: consoleConfigSchema,
   })
   .strict()
   .superRefine((c, ctx) => {

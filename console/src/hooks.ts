@@ -1,0 +1,36 @@
+import { useEffect, useState } from 'preact/hooks'
+import { ApiError } from './api.ts'
+
+/** The current time, refreshed every `everyMs`: "time since" labels tick without reloading. */
+export function useNow(everyMs = 30_000): number {
+  const [now, setNow] = useState(Date.now())
+  useEffect(() => {
+    const id = setInterval(() => setNow(Date.now()), everyMs)
+    return () => clearInterval(id)
+  }, [everyMs])
+  return now
+}
+
+export type Loaded<T> = { state: 'loading' } | { state: 'error'; message: string } | { state: 'ok'; data: T }
+
+/** Loads once per `key`; `reload()` loads again (after an action, on a live event). */
+export function useLoad<T>(key: string, load: () => Promise<T>): [Loaded<T>, () => void] {
+  const [value, setValue] = useState<Loaded<T>>({ state: 'loading' })
+  const [round, setRound] = useState(0)
+  useEffect(() => {
+    let live = true
+    load().then(
+      (data) => live && setValue({ state: 'ok', data }),
+      (err: unknown) => live && setValue({ state: 'error', message: errorText(err) }),
+    )
+    return () => {
+      live = false
+    }
+  }, [key, round])
+  return [value, () => setRound((r) => r + 1)]
+}
+
+export function errorText(err: unknown): string {
+  if (err instanceof ApiError) return err.message
+  return err instanceof Error ? err.message : String(err)
+}
