@@ -19,6 +19,7 @@ export function useLoad<T>(key: string, load: () => Promise<T>): [Loaded<T>, () 
   const [round, setRound] = useState(0)
   useEffect(() => {
     let live = true
+    setValue((v) => (v.state === 'ok' ? v : { state: 'loading' }))
     load().then(
       (data) => live && setValue({ state: 'ok', data }),
       (err: unknown) => live && setValue({ state: 'error', message: errorText(err) }),

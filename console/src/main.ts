@@ -44,14 +44,17 @@ function App() {
   const [session, setSession] = useState(currentSession())
   const [, setLangTick] = useState(0)
   const main = useRef<HTMLElement>(null)
+  const firstRoute = useRef(true)
   useEffect(() => onSessionChange(() => setSession(currentSession())), [])
   useEffect(() => {
     document.documentElement.lang = currentLang()
   }, [])
   // a new view: move focus to it, so screen readers announce it and Tab starts there
+  // (not on the first load: Tab must still reach the skip link first)
   useEffect(() => {
-    main.current?.focus({ preventScroll: true })
-  }, [route.name, route.arg])
+    if (firstRoute.current) firstRoute.current = false
+    else main.current?.focus({ preventScroll: true })
+  }, [route.name, route.arg, session])
 
   const toggleLang = () => {
     setLang(currentLang() === 'th' ? 'en' : 'th')
