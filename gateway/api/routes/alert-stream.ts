@@ -53,6 +53,8 @@ export function alertStreamRoutes(app: FastifyInstance, ctx: ApiContext, alertin
       res.writeHead(200, {
         'content-type': 'text/event-stream; charset=utf-8',
         'cache-control': 'no-store',
+        // the socket closes with the stream: a kept-alive idle socket would hold the server's close()
+        connection: 'close',
         'x-content-type-options': 'nosniff',
         // nginx and similar: pass events through as they come
         'x-accel-buffering': 'no',
