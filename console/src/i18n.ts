@@ -27,7 +27,7 @@ const EN = {
   severity: 'Severity',
   any: 'Any',
   no_alerts: 'No open alerts match.',
-  count_alerts: '{n} open alerts',
+  count_alerts: 'Open alerts: {n}',
   started: 'Started',
   since: '{d} ago',
   state: 'State',

@@ -284,7 +284,16 @@ describe('maintenance console in a real browser', () => {
         }).length,
     )
     expect(unlabelled).toBe(0)
+    // the work list prints without the navigation and controls
+    await page.goto(`${gw.httpUrl}/console/#/work`)
+    await page.getByRole('heading', { level: 1, name: 'Work list' }).waitFor()
+    await page.emulateMedia({ media: 'print' })
+    expect(await page.getByRole('banner').isVisible()).toBe(false)
+    expect(await page.getByRole('button', { name: 'Print' }).isVisible()).toBe(false)
+    await screenshot(page, 'work-print')
+    await page.emulateMedia({ media: 'screen' })
     // on a fresh load, the first Tab reaches the skip link
+    await page.goto(`${gw.httpUrl}/console/#/alerts`)
     await page.reload()
     await page.getByRole('heading', { level: 1, name: 'Open alerts' }).waitFor()
     await page.keyboard.press('Tab')

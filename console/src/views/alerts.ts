@@ -131,7 +131,7 @@ export function AlertsView() {
             <span class="where">${a.cabinet_id} · ${districtName(a.labels.district)}</span>
             <span class="meta">
               <time datetime=${a.started_at} title=${when(a.started_at)}>${since(a.started_at, now)}</time>
-              · ${label('st', a.state)}${a.assignee ? ` · ${a.assignee}` : ''} · ${a.team}
+              ${` · ${label('st', a.state)}${a.assignee ? ` · ${a.assignee}` : ''} · ${a.team}`}
             </span>
           </a>
         </li>`,
