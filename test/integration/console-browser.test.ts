@@ -262,6 +262,13 @@ describe('maintenance console in a real browser', () => {
         await page.locator('path.cabinet').first().waitFor()
         expect(await page.locator('path.cabinet').count()).toBe(2)
         await page.locator('.district-name', { hasText: 'บางนา' }).waitFor()
+        // live: the AED taken out of a cabinet turns its point to "in use" without a reload
+        expect(await page.locator('path.cabinet.rd-in_use').count()).toBe(0)
+        const ts = new Date().toISOString()
+        await cab2.publishAsync(`aed/v1/${CAB2}/event`, JSON.stringify({ ts, seq: 5, type: 'aed_removed' }), {
+          qos: 1,
+        })
+        await page.locator('path.cabinet.rd-in_use').waitFor({ timeout: 2000 })
       }
       if (name === 'cabinet') await page.getByText('ความพร้อม').first().waitFor()
       expect(await horizontalOverflow(page), `${name} scrolls sideways`).toBeLessThanOrEqual(0)

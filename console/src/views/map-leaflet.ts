@@ -32,7 +32,7 @@ export function mountMap(
   settings: Settings,
   lang: 'en' | 'th',
   readinessLabel: (r: string) => string,
-): () => void {
+): { dispose(): void; update(c: MapCabinet): void } {
   const map = L.map(el, { preferCanvas: false, attributionControl: true }).setView([13.75, 100.55], 11)
   if (settings.tile_url) {
     L.tileLayer(settings.tile_url, {
@@ -55,24 +55,39 @@ export function mountMap(
       })
       .addTo(map)
   }
+  const markers = new Map<string, { marker: L.CircleMarker; link: HTMLAnchorElement }>()
+  const describe = (c: MapCabinet, link: HTMLAnchorElement) => {
+    link.textContent = `${lang === 'th' && c.name_th ? c.name_th : c.name} (${c.id}): ${readinessLabel(c.live.readiness)}`
+  }
   const points: L.LatLngExpression[] = []
   for (const c of cabinets) {
-    const colour = COLOUR[c.live.readiness] ?? COLOUR.unknown
     const link = document.createElement('a')
     link.href = `#/cabinets/${encodeURIComponent(c.id)}`
-    link.textContent = `${lang === 'th' && c.name_th ? c.name_th : c.name} (${c.id}): ${readinessLabel(c.live.readiness)}`
-    L.circleMarker([c.lat, c.lon], {
+    describe(c, link)
+    const marker = L.circleMarker([c.lat, c.lon], {
       radius: 8,
       color: '#ffffff',
       weight: 2,
-      fillColor: colour,
+      fillColor: COLOUR[c.live.readiness] ?? COLOUR.unknown,
       fillOpacity: 1,
       className: `cabinet rd-${c.live.readiness}`,
     })
       .bindPopup(link)
       .addTo(map)
+    markers.set(c.id, { marker, link })
     points.push([c.lat, c.lon])
   }
   if (points.length) map.fitBounds(L.latLngBounds(points), { padding: [30, 30], maxZoom: 15 })
-  return () => map.remove()
+  return {
+    dispose: () => map.remove(),
+    // readiness changed (an alert moved): recolour the point
+    update(c) {
+      const m = markers.get(c.id)
+      if (!m) return
+      m.marker.setStyle({ fillColor: COLOUR[c.live.readiness] ?? COLOUR.unknown })
+      const el = m.marker.getElement()
+      if (el) el.setAttribute('class', `leaflet-interactive cabinet rd-${c.live.readiness}`)
+      describe(c, m.link)
+    },
+  }
 }

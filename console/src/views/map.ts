@@ -1,5 +1,5 @@
 import { useEffect, useRef, useState } from 'preact/hooks'
-import { api } from '../api.ts'
+import { api, subscribe } from '../api.ts'
 import { errorText } from '../hooks.ts'
 import { html } from '../html.ts'
 import { currentLang, label, t } from '../i18n.ts'
@@ -14,8 +14,21 @@ export function MapView() {
   const [error, setError] = useState<string | null>(null)
   const [count, setCount] = useState<number | null>(null)
   useEffect(() => {
-    let dispose: (() => void) | null = null
+    let map: { dispose(): void; update(c: MapCabinet): void } | null = null
     let live = true
+    // live: a cabinet whose alert changed is fetched again and recoloured
+    const stop = subscribe(
+      '/api/v1/alerts/stream',
+      (event, data) => {
+        if (event !== 'alert' || !map) return
+        const id = (JSON.parse(data) as { cabinet_id: string }).cabinet_id
+        api<MapCabinet>('GET', `/api/v1/cabinets/${encodeURIComponent(id)}`).then(
+          (c) => map?.update(c),
+          () => undefined,
+        )
+      },
+      () => undefined,
+    )
     Promise.all([
       api<{ items: Array<MapCabinet & { live: { readiness: string } }> }>('GET', '/api/v1/cabinets'),
       loadSettings(),
@@ -24,13 +37,14 @@ export function MapView() {
       ([cabinets, settings, leaflet]) => {
         if (!live || !el.current) return
         setCount(cabinets.items.length)
-        dispose = leaflet.mountMap(el.current, cabinets.items, settings, currentLang(), (r) => label('rd', r))
+        map = leaflet.mountMap(el.current, cabinets.items, settings, currentLang(), (r) => label('rd', r))
       },
       (err: unknown) => setError(errorText(err)),
     )
     return () => {
       live = false
-      dispose?.()
+      stop()
+      map?.dispose()
     }
   }, [])
   return html`
