@@ -98,10 +98,10 @@ export class Alerting {
       reopenWindowMs: config.reopen_window_ms,
       onTransition: (a, t) => {
         this.dispatcher.onTransition(a, t)
-        this.events.emit('transition', a, t)
         deps.outbox.append(a.cabinet_id, alertLine(a, t), t.at_ms).catch((err: unknown) => {
           log.error({ err, alert: a.id }, 'alert transition not written to the outbox')
         })
+        this.events.emit('transition', a, t)
       },
     })
     const inhibitor = new Inhibitor(config, () => this.lifecycle.open())

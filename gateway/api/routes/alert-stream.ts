@@ -29,7 +29,8 @@ export function alertStreamRoutes(app: FastifyInstance, ctx: ApiContext, alertin
     })
     const frame = `event: alert\nid: ${t.at_ms}\ndata: ${data}\n\n`
     for (const res of streams) {
-      if (res.writableLength > MAX_BUFFERED_BYTES) res.destroy()
+      if (res.destroyed || res.writableEnded) streams.delete(res)
+      else if (res.writableLength > MAX_BUFFERED_BYTES) res.destroy()
       else res.write(frame)
     }
   }
@@ -69,6 +70,8 @@ export function alertStreamRoutes(app: FastifyInstance, ctx: ApiContext, alertin
       }
       req.raw.on('close', done)
       res.on('close', done)
+      // a client gone mid-write: drop it, never let the error escape
+      res.on('error', done)
     },
   )
 }
