@@ -59,6 +59,8 @@ async function request<T>(method: string, path: string, auth: string | null, bod
     method,
     headers,
     credentials: 'omit',
+    // answers depend on the Authorization header, which the HTTP cache does not key on
+    cache: 'no-store',
     ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
   })
   const json = (await res.json().catch(() => ({}))) as { error?: string; message?: string }

@@ -13,22 +13,27 @@ export function useNow(everyMs = 30_000): number {
 
 export type Loaded<T> = { state: 'loading' } | { state: 'error'; message: string } | { state: 'ok'; data: T }
 
-/** Loads once per `key`; `reload()` loads again (after an action, on a live event). */
+/**
+ * Loads once per `key`; `reload()` loads again (after an action, on a live event). A reload keeps
+ * showing what was loaded until the new answer comes; another key never shows the previous one's.
+ */
 export function useLoad<T>(key: string, load: () => Promise<T>): [Loaded<T>, () => void] {
-  const [value, setValue] = useState<Loaded<T>>({ state: 'loading' })
+  const [value, setValue] = useState<{ key: string; loaded: Loaded<T> }>({
+    key,
+    loaded: { state: 'loading' },
+  })
   const [round, setRound] = useState(0)
   useEffect(() => {
     let live = true
-    setValue((v) => (v.state === 'ok' ? v : { state: 'loading' }))
     load().then(
-      (data) => live && setValue({ state: 'ok', data }),
-      (err: unknown) => live && setValue({ state: 'error', message: errorText(err) }),
+      (data) => live && setValue({ key, loaded: { state: 'ok', data } }),
+      (err: unknown) => live && setValue({ key, loaded: { state: 'error', message: errorText(err) } }),
     )
     return () => {
       live = false
     }
   }, [key, round])
-  return [value, () => setRound((r) => r + 1)]
+  return [value.key === key ? value.loaded : { state: 'loading' }, () => setRound((r) => r + 1)]
 }
 
 export function errorText(err: unknown): string {

@@ -1,4 +1,4 @@
-import type { FastifyInstance, FastifyRequest } from 'fastify'
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { z } from 'zod'
 import type { Alerting } from '../../alerts/alerting.ts'
 import type { LinkClaims, SignedLinks } from '../../alerts/signed-links.ts'
@@ -38,7 +38,9 @@ export function alertLinkRoutes(
   links: SignedLinks,
 ): void {
   const tags = ['alerts']
-  const claimsOf = (req: FastifyRequest): LinkClaims => {
+  const claimsOf = (req: FastifyRequest, reply: FastifyReply): LinkClaims => {
+    // the answer depends on the Authorization header; a 410 would otherwise be cached by URL
+    reply.header('cache-control', 'no-store')
     const m = /^Link\s+(\S+)$/i.exec(String(req.headers.authorization ?? ''))
     if (!m) throw new AedgwError('AEDGW_ERR_UNAUTHENTICATED', 'send Authorization: Link <token>')
     const check = links.verify(m[1] as string)
@@ -66,8 +68,8 @@ export function alertLinkRoutes(
   app.get(
     '/api/v1/link',
     { schema: { tags, summary: 'The alert a signed link opens (Authorization: Link <token>)' } },
-    async (req) => {
-      const claims = claimsOf(req)
+    async (req, reply) => {
+      const claims = claimsOf(req, reply)
       return {
         link: { role: claims.role, expires_at: new Date(claims.expiresMs).toISOString() },
         alert: alertWithHistory(claims.alertId),
@@ -78,8 +80,8 @@ export function alertLinkRoutes(
   app.post(
     '/api/v1/link/ack',
     { schema: { tags, summary: 'Acknowledge through a signed link: works once, until the link expires' } },
-    async (req) => {
-      const claims = claimsOf(req)
+    async (req, reply) => {
+      const claims = claimsOf(req, reply)
       if (claims.role !== 'maintainer')
         throw new AedgwError('AEDGW_ERR_FORBIDDEN', 'this link may only show the alert')
       const b = parseOr400(ackBody, req.body ?? {})
