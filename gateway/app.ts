@@ -1,6 +1,8 @@
 import type Database from 'better-sqlite3'
 import type { FastifyInstance } from 'fastify'
 import type { Logger } from 'pino'
+import { consoleLinkUrl, SignedLinks } from './alerts/signed-links.ts'
+import { SqliteLinkUseStore } from './alerts/sqlite/link-use-store.ts'
 import { buildApi } from './api/server.ts'
 import { ApiTokens } from './api/tokens.ts'
 import { Broker } from './broker/broker.ts'
@@ -9,7 +11,6 @@ import type { Config } from './config/schema.ts'
 import { Feeds } from './feeds/feeds.ts'
 import { Ingest } from './ingest/ingest.ts'
 import { IngestPipeline } from './ingest/pipeline.ts'
-import { AedgwError } from './lib/errors.ts'
 import { Metrics } from './lib/metrics.ts'
 import { SecretHasher } from './lib/secrets.ts'
 import { Registry } from './registry/registry.ts'
@@ -106,6 +107,14 @@ export async function build(
   // coverage reads readiness and the public feed, built after them; the alert lifecycle asks it
   // about every firing (hole label, severity), readings and connections mark cabinets to re-check
   let coverage: CoverageGraph | null = null
+  // signed alert links: notifications carry one when the console has a public URL
+  const links = new SignedLinks({
+    key: hasher.derive('console-links'),
+    uses: new SqliteLinkUseStore(db),
+    clock,
+    ttlMs: config.console.link_ttl_s * 1000,
+  })
+  const publicUrl = config.console.enabled ? config.console.public_url : null
 
   // state → rules → alerts, fed with committed readings
   const alerting = buildAlerting({
@@ -122,6 +131,7 @@ export async function build(
     storageStatus: () => storageStatus(outbox, writer),
     adjustFire: (input) => coverage?.live.adjustFire(input) ?? input,
     onCabinetChange: (id) => coverage?.live.touch(id),
+    linkFor: (a) => (publicUrl ? consoleLinkUrl(publicUrl, links.sign(a.id)) : null),
   })
 
   // broker → ingest → outbox; the committed reading goes on to live state and rules
@@ -184,6 +194,8 @@ export async function build(
     healthmap: feeds.healthmap,
     exports: { bkkhdc: feeds.bkkhdc, store: feeds.exportStore },
     coverage,
+    links,
+    alertEvents: alerting.events,
   })
   return {
     db,

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what the gateway, its demo and its tests need on a fresh Debian 12 machine:
-# npm packages (from package-lock.json) and Debian's InfluxDB 1.x (for the local database).
+# npm packages (from package-lock.json), Debian's InfluxDB 1.x (for the local database), and
+# for the console's browser tests Debian's chromium and a Thai font (fonts-thai-tlwg).
 # Safe to run again: it only installs what is missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -27,5 +28,22 @@ if ! command -v influxd >/dev/null 2>&1; then
     echo "  Install it once as root:  sudo apt-get install -y influxdb" >&2
     echo "  or point the gateway at an existing InfluxDB with AEDGW_INFLUX_URL." >&2
     exit 1
+  fi
+fi
+
+# the console's end-to-end tests drive Debian's chromium (playwright's own download cannot be used)
+# and check that Thai renders, which needs a Thai font
+missing=()
+command -v chromium >/dev/null 2>&1 || [ -x /usr/bin/chromium ] || missing+=(chromium)
+if ! fc-list 2>/dev/null | grep -qi tlwg; then missing+=(fonts-thai-tlwg); fi
+if [ "${#missing[@]}" -gt 0 ]; then
+  if [ "$(id -u)" = 0 ]; then
+    echo "ensure-deps: installing Debian's ${missing[*]}"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq
+    apt-get install -y -qq "${missing[@]}" >/dev/null
+  else
+    echo "ensure-deps: ${missing[*]} not installed and this user is not root; the console browser tests will fail." >&2
+    echo "  Install once as root:  sudo apt-get install -y ${missing[*]}" >&2
   fi
 fi

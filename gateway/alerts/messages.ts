@@ -2,12 +2,12 @@ import type { AlertsConfig } from './config.ts'
 import type { CabinetDescription, Notification, NotifiedAlert } from './notifiers/notifier.ts'
 import type { Alert } from './types.ts'
 
-interface Text {
+export interface Text {
   en: [title: string, action: string]
   th: [title: string, action: string]
 }
 
-const TEXT: Record<string, Text> = {
+export const TEXT: Record<string, Text> = {
   aed_in_use: {
     en: [
       'AED in use: probable cardiac arrest',
@@ -110,6 +110,7 @@ export function notifiedAlert(
   status: 'firing' | 'resolved',
   cab: CabinetDescription | null,
   config: Pick<AlertsConfig, 'map_url'>,
+  consoleUrl: string | null = null,
 ): NotifiedAlert {
   const text = TEXT[a.type] ?? { en: [a.type, 'Check the cabinet.'], th: [a.type, 'ตรวจสอบตู้'] }
   const url = mapUrl(config.map_url, cab?.lat ?? null, cab?.lon ?? null)
@@ -143,6 +144,7 @@ export function notifiedAlert(
       lon: cab?.lon ?? null,
       map_url: url,
     },
+    console_url: consoleUrl,
     message: {
       en: {
         title: `${resolvedEn}[${a.severity.toUpperCase()}] ${text.en[0]} (${a.cabinet_id})`,
@@ -172,6 +174,7 @@ export function renderText(n: Notification, maxChars = 5000): { subject: string;
       a.message.en.title,
       a.message.en.body,
       `What to do: ${a.message.en.action}`,
+      ...(a.console_url ? ['', `เปิดและรับทราบ / Open and acknowledge: ${a.console_url}`] : []),
     ].join('\n'),
   )
   let text = parts.join('\n\n----\n\n')

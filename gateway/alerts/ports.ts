@@ -53,3 +53,12 @@ export interface SilenceStore {
 export interface StateTransaction {
   withCabinet<T>(cabinet: string, fn: () => T): T
 }
+
+/** Uses of signed alert links (single use): a nonce once used is refused until the link expires. */
+export interface LinkUseStore {
+  /** Records the use; false when the nonce was used already. Forgets uses expired before `nowMs`. */
+  claim(nonce: string, alertId: string, nowMs: number, expiresMs: number): boolean
+  /** Forgets a use (the action it allowed failed: the link still works). */
+  release(nonce: string): void
+  used(nonce: string): boolean
+}

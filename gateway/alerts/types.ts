@@ -55,3 +55,9 @@ export const SYSTEM = 'system'
 export function alertKey(cabinet: string, type: string): string {
   return `${cabinet}\u0000${type}`
 }
+
+/** Where alert transitions are announced (wiring/alerting.ts `events`). */
+export interface AlertEvents {
+  on(event: 'transition', listener: (a: Alert, t: Transition) => void): unknown
+  off(event: 'transition', listener: (a: Alert, t: Transition) => void): unknown
+}

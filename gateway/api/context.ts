@@ -1,7 +1,9 @@
 import type { Logger } from 'pino'
 import type { AlertService } from '../alerts/alert-service.ts'
 import type { MaintenanceService } from '../alerts/maintenance-list.ts'
+import type { SignedLinks } from '../alerts/signed-links.ts'
 import type { Silences } from '../alerts/silences.ts'
+import type { AlertEvents } from '../alerts/types.ts'
 import type { Broker } from '../broker/broker.ts'
 import type { Config } from '../config/schema.ts'
 import type { Coverage } from '../coverage/coverage.ts'
@@ -38,6 +40,10 @@ export interface ApiContext {
   silences?: Pick<Silences, 'list' | 'create' | 'expire'>
   /** The maintenance work list. */
   maintenance?: Pick<MaintenanceService, 'list'>
+  /** Signed alert links (console, notifications). */
+  links?: SignedLinks
+  /** Every alert transition as it happens (the console's live stream). */
+  alertEvents?: AlertEvents
   /** The public health-map feed (GET /feeds/healthmap.geojson). */
   healthmap?: HealthMapFeed
   /** The monthly BKKHDC dataset: builds, deliveries, audit log. */

@@ -4,8 +4,12 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } 
 import type { ApiContext } from './context.ts'
 import { installErrorHandling } from './errors.ts'
 import { adminRoutes } from './routes/admin.ts'
+import { alertLinkRoutes } from './routes/alert-links.ts'
+import { alertStreamRoutes } from './routes/alert-stream.ts'
 import { alertRoutes } from './routes/alerts.ts'
 import { cabinetRoutes } from './routes/cabinets.ts'
+import { consoleRoutes } from './routes/console.ts'
+import { consoleApiRoutes } from './routes/console-api.ts'
 import { coverageRoutes } from './routes/coverage.ts'
 import { exportRoutes } from './routes/exports.ts'
 import { feedRoutes } from './routes/feeds.ts'
@@ -52,5 +56,11 @@ export async function buildApi(ctx: ApiContext): Promise<FastifyInstance> {
   if (ctx.exports) exportRoutes(app, ctx, ctx.exports)
   if (ctx.coverage) nearestRoutes(app, ctx, ctx.coverage.live, ctx.coverage.public)
   if (ctx.coverage) coverageRoutes(app, ctx, ctx.coverage.live)
+  if (ctx.config.console.enabled) {
+    consoleApiRoutes(app, ctx)
+    if (ctx.alertEvents) alertStreamRoutes(app, ctx, ctx.alertEvents)
+    if (ctx.alerts && ctx.links) alertLinkRoutes(app, ctx, ctx.alerts, ctx.links)
+    await consoleRoutes(app, ctx)
+  }
   return app
 }

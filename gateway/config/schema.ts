@@ -1,5 +1,6 @@
 import { z } from 'zod'
 import { alertsConfigSchema } from '../alerts/config.ts'
+import { consoleConfigSchema } from '../api/config.ts'
 import { coverageConfigSchema } from '../coverage/config.ts'
 import { feedsConfigSchema } from '../feeds/config.ts'
 
@@ -71,6 +72,7 @@ export const configSchema = z
     alerts: alertsConfigSchema,
     feeds: feedsConfigSchema,
     coverage: coverageConfigSchema,
+    console: consoleConfigSchema,
   })
   .strict()
   .superRefine((c, ctx) => {

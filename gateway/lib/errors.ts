@@ -101,6 +101,26 @@ export const ERRORS = {
     message: 'the MQTT broker is not running',
     action: 'wait for the gateway to start, or restart it',
   },
+  AEDGW_ERR_LINK_MALFORMED: {
+    status: 401,
+    message: 'this link is not a gateway link',
+    action: 'open the link from the notification as it came, or sign in to the console',
+  },
+  AEDGW_ERR_LINK_BAD_SIGNATURE: {
+    status: 401,
+    message: 'this link was altered or is not from this gateway',
+    action: 'open the link from the notification as it came, or sign in to the console',
+  },
+  AEDGW_ERR_LINK_EXPIRED: {
+    status: 410,
+    message: 'this link has expired; sign in to the console instead',
+    action: 'sign in to the console with an API token',
+  },
+  AEDGW_ERR_LINK_USED: {
+    status: 410,
+    message: 'this link was already used to acknowledge; sign in to the console to do more',
+    action: 'sign in to the console with an API token',
+  },
   AEDGW_ERR_STARTED: {
     status: 500,
     message: 'the gateway is already started',

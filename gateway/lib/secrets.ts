@@ -31,6 +31,14 @@ export class SecretHasher {
     return createHmac('sha256', this.key).update(salt).update(secret, 'utf8').digest()
   }
 
+  /**
+   * A key for one purpose (signed console links, …), derived from the server key so that a MAC
+   * made for one purpose can never pass as another's, and the server key itself never leaves here.
+   */
+  derive(purpose: string): Buffer {
+    return createHmac('sha256', this.key).update(`aedgw-derived-key:${purpose}`, 'utf8').digest()
+  }
+
   /** Constant-time check of a presented secret against a stored (salt, hash). */
   verify(secret: string, salt: Buffer, expected: Buffer): boolean {
     const actual = this.hash(secret, salt)

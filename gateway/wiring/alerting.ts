@@ -1,3 +1,4 @@
+import { EventEmitter } from 'node:events'
 import type Database from 'better-sqlite3'
 import type { Logger } from 'pino'
 import { AlertService } from '../alerts/alert-service.ts'
@@ -48,6 +49,8 @@ export interface AlertingDeps {
   adjustFire?: (input: FireInput) => FireInput
   /** A cabinet's live state changed (a reading or a connection): coverage re-checks it. */
   onCabinetChange?: (id: string) => void
+  /** The signed console link to an alert that notifications carry, if the console has a public URL. */
+  linkFor?: (a: Alert) => string | null
 }
 
 /**
@@ -72,6 +75,8 @@ export interface Alerting {
   dispatcher: Dispatcher
   escalation: Escalation
   storageHealth: StorageHealth | null
+  /** 'transition' (alert, transition): every change of every alert, for live views. */
+  events: EventEmitter
   // services for the API
   alerts: AlertService
   maintenance: MaintenanceService
@@ -88,6 +93,7 @@ export interface Alerting {
 export function buildAlerting(deps: AlertingDeps): Alerting {
   const { config, db, log, clock, state, registry } = deps
   const child = (stage: string) => log.child({ stage })
+  const events = new EventEmitter()
   const stateStore = new StateStore({
     store: new SqliteLiveStateStore(db),
     state,
@@ -107,7 +113,7 @@ export function buildAlerting(deps: AlertingDeps): Alerting {
     clock,
   })
   const describe = (a: Alert, status: 'firing' | 'resolved') =>
-    notifiedAlert(a, status, describeCabinet(registry, a), config)
+    notifiedAlert(a, status, describeCabinet(registry, a), config, deps.linkFor?.(a) ?? null)
   const root = buildRoute(config.route)
   // the lifecycle hands every transition to the dispatcher, built after it
   let dispatcher: Dispatcher | null = null
@@ -122,6 +128,7 @@ export function buildAlerting(deps: AlertingDeps): Alerting {
       deps.outbox.append(a.cabinet_id, alertLine(a, t), t.at_ms).catch((err: unknown) => {
         log.error({ err, alert: a.id }, 'alert transition not written to the outbox')
       })
+      events.emit('transition', a, t)
     },
   })
   dispatcher = new Dispatcher({
@@ -172,6 +179,7 @@ export function buildAlerting(deps: AlertingDeps): Alerting {
     dispatcher,
     escalation,
     storageHealth,
+    events,
     alerts: new AlertService({ store, lifecycle }),
     maintenance: new MaintenanceService({
       registry,

@@ -47,7 +47,7 @@ export async function spawnGateway(
 }
 
 /** Waits until /readyz answers 200 (or the process dies). */
-export function waitReady(gw: ChildGateway, timeoutMs = 30_000): Promise<void> {
+export function waitReady(gw: ChildGateway, timeoutMs = 60_000): Promise<void> {
   return waitHttp(`${gw.httpUrl}/readyz`, {
     timeoutMs,
     status: 200,

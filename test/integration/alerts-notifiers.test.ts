@@ -10,6 +10,7 @@ import { createLogger } from '../../gateway/lib/logger.ts'
 import { HttpReceiver, lineValidator, SmtpReceiver, signatureValid } from '../helpers/receivers.ts'
 
 const T = Date.UTC(2026, 10, 26, 4, 0, 0)
+const CONSOLE_LINK = 'https://aed.example.org/console/#/link/MS5hbF90ZXN0MDAwMQ.c2lnbmF0dXJl'
 const alert: Alert = {
   id: 'al_test0001',
   cabinet_id: 'BKK-1047-0007',
@@ -57,9 +58,13 @@ const notification = (id: string): Notification => ({
   group_labels: { cabinet: 'BKK-1047-0007' },
   created_at: new Date(T).toISOString(),
   alerts: [
-    notifiedAlert(alert, 'firing', cabinet, {
-      map_url: 'https://www.google.com/maps/search/?api=1&query={lat},{lon}',
-    }),
+    notifiedAlert(
+      alert,
+      'firing',
+      cabinet,
+      { map_url: 'https://www.google.com/maps/search/?api=1&query={lat},{lon}' },
+      CONSOLE_LINK,
+    ),
   ],
 })
 
@@ -207,6 +212,7 @@ describe.each(subjects)('the $name notifier (conformance)', (subject) => {
     expect(text).toContain('AED in use')
     expect(text).toMatch(/Dispatch EMS/)
     expect(text).toContain('บางนา')
+    expect(text).toContain(CONSOLE_LINK)
   })
 })
 

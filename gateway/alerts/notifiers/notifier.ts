@@ -28,6 +28,8 @@ export interface NotifiedAlert {
   started_at: string
   resolved_at: string | null
   cabinet: CabinetDescription & { map_url: string | null }
+  /** Signed, expiring link that opens this alert in the console and acknowledges it once; null without a public URL. */
+  console_url?: string | null
   message: {
     en: { title: string; body: string; action: string }
     th: { title: string; body: string; action: string }

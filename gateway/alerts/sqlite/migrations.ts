@@ -55,4 +55,15 @@ export const alertsMigrations: Migration[] = [
       );
     `,
   },
+  {
+    module: 'alerts',
+    version: 2,
+    // signed alert links (signed-links.ts): a used link's nonce, kept until the link expires
+    up: `CREATE TABLE IF NOT EXISTS signed_link_uses (
+      nonce TEXT PRIMARY KEY,
+      alert_id TEXT NOT NULL,
+      used_ms INTEGER NOT NULL,
+      expires_ms INTEGER NOT NULL
+    )`,
+  },
 ]

@@ -73,9 +73,16 @@ describe('state.db migrations', () => {
     expect(new SqliteReadinessHistoryStore(db).all()).toEqual([
       { cabinet: 'C-001', readiness: 'ready', reason_codes: '' },
     ])
-    const recorded = db.prepare('SELECT module, version FROM schema_migrations ORDER BY module').all()
-    expect(recorded).toEqual(
-      ['alerts', 'api', 'broker', 'feeds', 'registry', 'state'].map((module) => ({ module, version: 1 })),
+    // every migration of every module is recorded once, the later ones applied over the old tables
+    const recorded = db
+      .prepare('SELECT module, version FROM schema_migrations ORDER BY module, version')
+      .all() as Array<{ module: string; version: number }>
+    const all = STATE_DB_MIGRATIONS.map((m) => ({ module: m.module, version: m.version })).sort(
+      (a, b) => a.module.localeCompare(b.module) || a.version - b.version,
+    )
+    expect(recorded).toEqual(all)
+    expect(new Set(recorded.map((r) => r.module))).toEqual(
+      new Set(['alerts', 'api', 'broker', 'feeds', 'registry', 'state']),
     )
   })
 
