@@ -231,6 +231,7 @@ async function gateway(dir: string, influxUrl: string) {
     AEDGW_HTTP_PORT: String(httpPort),
     AEDGW_BIND: '127.0.0.1',
     AEDGW_WEBHOOK_URL: hook.url,
+    AEDGW_WEBHOOK_SECRET: 'bench-webhook-secret',
   })
   const http = `http://127.0.0.1:${httpPort}`
   await waitHttp(`${http}/readyz`)
@@ -256,7 +257,9 @@ async function gateway(dir: string, influxUrl: string) {
     await new Promise((r) => setTimeout(r, 200))
   }
   const storedSeconds = (performance.now() - started) / 1000
-  const metrics = await (await fetch(`${http}/metrics`)).text()
+  const metrics = await (
+    await fetch(`${http}/metrics`, { headers: { authorization: `Bearer ${ADMIN}` } })
+  ).text()
   const rss = Number(/aedgw_process_resident_memory_bytes (\d+)/.exec(metrics)?.[1] ?? 0)
   // half of the measured maximum, open loop, with the door-open probes alongside
   const halfRate = Math.round(load.acked / load.seconds / 2)
@@ -267,7 +270,9 @@ async function gateway(dir: string, influxUrl: string) {
     ),
   ])
   // event-loop delay over the half-load phase (prom-client resets its histogram at each scrape)
-  const after = await (await fetch(`${http}/metrics`)).text()
+  const after = await (
+    await fetch(`${http}/metrics`, { headers: { authorization: `Bearer ${ADMIN}` } })
+  ).text()
   const lag = (q: string) =>
     Number(
       new RegExp(`^aedgw_nodejs_eventloop_lag_${q}_seconds (\\S+)`, 'm').exec(after)?.[1] ?? Number.NaN,

@@ -2,6 +2,8 @@ import type Database from 'better-sqlite3'
 import type { FastifyInstance } from 'fastify'
 import type { Logger } from 'pino'
 import { Alerting } from './alerts/alerting.ts'
+import type { ApiContext } from './api/context.ts'
+import { buildOpsApi } from './api/ops-server.ts'
 import { buildApi } from './api/server.ts'
 import { SqliteTokenStore } from './api/sqlite/token-store.ts'
 import { ApiTokens } from './api/tokens.ts'
@@ -50,6 +52,8 @@ export class Gateway {
   alerting!: Alerting
   feeds!: Feeds
   private api: FastifyInstance | null = null
+  private ops: FastifyInstance | null = null
+  private opsPort: number | null = null
   private selfMetrics: SelfMetrics | null = null
   private httpPort = 0
 
@@ -196,7 +200,7 @@ export class Gateway {
     })
     this.feeds.start()
 
-    this.api = await buildApi({
+    const apiContext: ApiContext = {
       config,
       log,
       clock,
@@ -211,8 +215,15 @@ export class Gateway {
       alerting: this.alerting,
       healthmap: this.feeds.healthmap,
       exports: { bkkhdc: this.feeds.bkkhdc, store: this.feeds.exportStore },
-    })
+    }
+    this.api = await buildApi(apiContext)
+    this.ops = await buildOpsApi(apiContext, this.api)
     await this.api.listen({ port: config.http.port, host: config.http.bind })
+    if (config.http.ops.port !== null) {
+      await this.ops.listen({ port: config.http.ops.port, host: config.http.ops.bind })
+      const a = this.ops.server.address()
+      this.opsPort = typeof a === 'object' && a ? a.port : config.http.ops.port
+    }
     const addr = this.api.server.address()
     this.httpPort = typeof addr === 'object' && addr ? addr.port : config.http.port
     log.info({ ...this.addresses(), data_dir: config.data_dir }, 'gateway started')
@@ -221,6 +232,8 @@ export class Gateway {
   /** Stops accepting (HTTP, MQTT), lets in-flight commits and the write in flight finish, closes the store. */
   async stop(): Promise<void> {
     const log = this.deps.log
+    await this.ops?.close()
+    this.ops = null
     await this.api?.close()
     this.api = null
     await this.broker?.stop()
@@ -235,8 +248,8 @@ export class Gateway {
     log.info('gateway stopped')
   }
 
-  addresses(): { mqtt: number; mqtts: number | null; http: number } {
+  addresses(): { mqtt: number; mqtts: number | null; http: number; ops: number | null } {
     const b = this.broker.address()
-    return { mqtt: b.mqtt, mqtts: b.mqtts || null, http: this.httpPort }
+    return { mqtt: b.mqtt, mqtts: b.mqtts || null, http: this.httpPort, ops: this.opsPort }
   }
 }
