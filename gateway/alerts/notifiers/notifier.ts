@@ -17,9 +17,11 @@ export interface NotifiedAlert {
   started_at: string
   resolved_at: string | null
   cabinet: CabinetDescription & { map_url: string | null }
+  /** The alert in the maintenance console (`alerts.console_url`), null when not configured. */
+  console_url: string | null
   message: {
-    en: { title: string; body: string; action: string }
-    th: { title: string; body: string; action: string }
+    en: { short: string; title: string; body: string; action: string }
+    th: { short: string; title: string; body: string; action: string }
   }
 }
 
