@@ -37,9 +37,14 @@ export class SecretHasher {
    * that hashes secrets, and a purpose rotates by taking the next version, leaving the others alone.
    */
   derive(purpose: string, version: number): PurposeKey {
-    if (!Number.isInteger(version) || version < 1) throw new Error(`key version must be 1 or more, got ${version}`)
+    if (!Number.isInteger(version) || version < 1)
+      throw new Error(`key version must be 1 or more, got ${version}`)
     const info = Buffer.from(`aedgw ${purpose} v${version}`, 'utf8')
-    return new PurposeKey(purpose, version, Buffer.from(hkdfSync('sha256', this.key, Buffer.alloc(0), info, 32)))
+    return new PurposeKey(
+      purpose,
+      version,
+      Buffer.from(hkdfSync('sha256', this.key, Buffer.alloc(0), info, 32)),
+    )
   }
 
   /** Constant-time check of a presented secret against a stored (salt, hash). */

@@ -41,7 +41,8 @@ export function feedRoutes(app: FastifyInstance, ctx: ApiContext, feed: HealthMa
         return reply.status(304).send()
       }
       const ims = Date.parse(String(req.headers['if-modified-since'] ?? ''))
-      if (inm === undefined && Number.isFinite(ims) && snap.modifiedAtMs <= ims) return reply.status(304).send()
+      if (inm === undefined && Number.isFinite(ims) && snap.modifiedAtMs <= ims)
+        return reply.status(304).send()
       if (csv) {
         return reply
           .header('content-type', 'text/csv; charset=utf-8')
