@@ -1,3 +1,4 @@
+import { userInfo } from 'node:os'
 import { resolve } from 'node:path'
 import { loadConfig } from '../../config/load.ts'
 import { createLogger } from '../../lib/logger.ts'
@@ -8,18 +9,23 @@ import { STATE_DB_MIGRATIONS } from '../../state-db-migrations.ts'
 import { openStateDb } from '../../store/database.ts'
 import { InfluxApi } from '../../store/influx.ts'
 import { SqliteExportStore } from '../sqlite/export-store.ts'
+import { verifyAuditChain } from './audit-chain.ts'
 import { buildMonth } from './builder.ts'
 import { writeDataset } from './dataset.ts'
+import { fileHashes } from './exports.ts'
 import { periodOf } from './period.ts'
 
-const USAGE = 'usage: npm run bkkhdc -- build YYYY-MM --out DIR   (writes the files; sends nothing)'
+const USAGE = `usage: npm run bkkhdc -- build YYYY-MM --out DIR   (writes the files; sends nothing)
+       npm run bkkhdc -- verify-audit                (checks the audit log's hash chain)`
 
 /**
- * Writes one month's BKKHDC files (CSV + manifest.json) to a folder without delivering them, from
- * the same config and data dir as the gateway (safe while it runs: state.db is in WAL mode).
+ * Writes one month's BKKHDC files (CSV + manifest.json) to a folder without delivering them, or
+ * checks the audit log's hash chain, from the same config and data dir as the gateway (safe while
+ * it runs: state.db is in WAL mode).
  */
 async function main(argv: string[]): Promise<number> {
   const [cmd, month] = argv
+  if (cmd === 'verify-audit') return verifyAudit()
   const outAt = argv.indexOf('--out')
   const out = outAt >= 0 ? argv[outAt + 1] : undefined
   if (cmd !== 'build' || !month || !out) {
@@ -52,10 +58,34 @@ async function main(argv: string[]): Promise<number> {
       dataset_id: id,
       month,
       action: 'built_to_folder',
-      detail: { out: resolve(out), rows },
+      detail: {
+        trigger: 'cli',
+        actor: `cli:${userInfo().username}`,
+        out: resolve(out),
+        destination_host: null,
+        rows,
+        files: fileHashes(ds.manifest),
+      },
     })
     for (const f of files) process.stdout.write(`${f}\n`)
     return 0
+  } finally {
+    db.close()
+  }
+}
+
+/** Exit 0 when the chain holds, 1 at the first entry that breaks it. */
+async function verifyAudit(): Promise<number> {
+  const config = loadConfig(process.env)
+  const db = openStateDb(config.data_dir, STATE_DB_MIGRATIONS)
+  try {
+    const report = verifyAuditChain(await new SqliteExportStore(db).auditChain())
+    process.stdout.write(`${JSON.stringify(report)}\n`)
+    if (!report.ok)
+      process.stderr.write(
+        `AEDGW audit chain broken at entry ${report.broken?.id}: ${report.broken?.reason}\n`,
+      )
+    return report.ok ? 0 : 1
   } finally {
     db.close()
   }
