@@ -9,6 +9,7 @@ import { bangkokWallDate } from '../../../gateway/feeds/bangkok-time.ts'
 import { HealthMapFeed } from '../../../gateway/feeds/healthmap/feed.ts'
 import { OpeningHoursEvaluator } from '../../../gateway/feeds/healthmap/opening-hours.ts'
 import { PUBLIC_ID_PURPOSE, publicId } from '../../../gateway/feeds/healthmap/public-id.ts'
+import { HealthMapPush } from '../../../gateway/feeds/healthmap/push.ts'
 import { publicStatus } from '../../../gateway/feeds/healthmap/status.ts'
 import { SecretHasher } from '../../../gateway/lib/secrets.ts'
 import { Registry } from '../../../gateway/registry/registry.ts'
@@ -16,6 +17,7 @@ import { SqliteRegistryStore } from '../../../gateway/registry/sqlite/registry-s
 import type { Readiness } from '../../../gateway/state/readiness.ts'
 import { STATE_DB_MIGRATIONS } from '../../../gateway/state-db-migrations.ts'
 import { openStateDb } from '../../../gateway/store/database.ts'
+import { HttpReceiver } from '../../helpers/receivers.ts'
 
 // Tuesday 10 March 2026, Bangkok time (UTC+7)
 const bkk = (h: number, m = 0) => Date.UTC(2026, 2, 10, h - 7, m)
@@ -180,6 +182,41 @@ describe('health-map feed', () => {
     // the status_updated it shows is a boundary too (rounded down to 15 minutes)
     const pier = feed.snapshot().collection.features.find((f) => f.properties.name === 'Pier')!
     expect(pier.properties.status_updated).toBe(new Date(bkk(12, 0)).toISOString())
+  })
+
+  it('pushes snapshots only: an AED removed between boundaries reaches the health map at the next one', async () => {
+    const rx = new HttpReceiver()
+    const url = await rx.start()
+    const push = new HealthMapPush({
+      snapshot: () => feed.snapshot(),
+      url,
+      token: null,
+      debounceMs: 1000,
+      timeoutMs: 2000,
+      log: pino({ level: 'silent' }),
+    })
+    const pierStatus = (body: string) =>
+      (
+        JSON.parse(body) as { features: Array<{ properties: { name: string; status: string } }> }
+      ).features.find((f) => f.properties.name === 'Pier')?.properties.status
+    try {
+      readiness.set('BKK-1047-0002', 'ready')
+      now = bkk(12, 0)
+      await push.check()
+      await push.check()
+      expect(rx.requests).toHaveLength(1)
+      readiness.set('BKK-1047-0002', 'in_use')
+      // checked every second until just before the boundary: nothing new is sent
+      for (now = bkk(12, 0) + 1000; now < bkk(12, 5); now += 1000) await push.check()
+      expect(rx.requests).toHaveLength(1)
+      now = bkk(12, 5)
+      await push.check()
+      expect(rx.requests).toHaveLength(2)
+      expect(pierStatus(rx.requests[1]!.body)).toBe('unavailable')
+      expect(rx.requests[1]!.headers['last-modified']).toBe(new Date(bkk(12, 5)).toUTCString())
+    } finally {
+      await rx.stop()
+    }
   })
 
   it('leaves retired cabinets out and tags OpenStreetMap style', () => {
