@@ -112,7 +112,8 @@ function expectedDaily(): Row[] {
     if (d === 31) Object.assign(row, { cabinets_registered: 6, hours_not_monitored: S })
     rows.push(row)
   }
-  // Phra Nakhon has one cabinet: it is reported in the group of small districts
+  // Phra Nakhon has one cabinet: it is reported in the group of small districts, and since the
+  // group has fewer than 5 cabinets too, every measure of it is suppressed, zeros included
   for (let d = 1; d <= 31; d++) {
     const date = `2026-01-${String(d).padStart(2, '0')}`
     rows.push({
@@ -120,9 +121,8 @@ function expectedDaily(): Row[] {
       date,
       cabinets_registered: S,
       cabinets_reporting: 0,
-      availability: null,
-      ...ZERO_HOURS,
-      hours_not_monitored: S,
+      availability: S,
+      ...Object.fromEntries(Object.keys(ZERO_HOURS).map((k) => [k, S])),
     })
   }
   return rows
@@ -196,10 +196,10 @@ describe('BKKHDC dataset from InfluxDB history', () => {
         ...SMALL,
         month: '2026-01',
         aed_uses: S,
-        aeds_missing: 0,
-        median_minutes_to_restore: null,
-        pads_due_30d: 0,
-        batteries_due_30d: 0,
+        aeds_missing: S,
+        median_minutes_to_restore: S,
+        pads_due_30d: S,
+        batteries_due_30d: S,
       },
     ])
   })

@@ -4,7 +4,14 @@ import type { Period } from './period.ts'
 import type { History } from './queries.ts'
 import { availabilityBand, hoursBand, hoursCell, SUPPRESSED, suppressCount } from './suppress.ts'
 import { missingEpisodes, restoreDurations, segments, tally } from './timeline.ts'
-import { inService, type RegisteredCabinet, smallDistricts, type Unit, unitsOf } from './units.ts'
+import {
+  fewerThanMinimum,
+  inService,
+  type RegisteredCabinet,
+  smallDistricts,
+  type Unit,
+  unitsOf,
+} from './units.ts'
 
 export type { RegisteredCabinet } from './units.ts'
 
@@ -81,6 +88,7 @@ export function aggregate(
   const units = unitsOf(
     active.map((c) => c.district),
     group,
+    fewerThanMinimum(period, active, new Set(group)),
   )
   return {
     daily: units.flatMap((u) => dailyRows(period, history, active, u)),
@@ -141,6 +149,7 @@ function dailyRows(period: Period, history: History, active: RegisteredCabinet[]
     }
     for (const cause of NOT_READY_CAUSES)
       row[`hours_not_ready_${cause}`] = hoursCell(hours(cause), contributors.get(cause) ?? 0)
+    if (unit.tooSmall) suppressAll(row, ['availability', 'hours_not_monitored', ...NOT_READY_COLUMNS])
     return row
   })
 }
@@ -158,7 +167,7 @@ function monthlyRow(period: Period, history: History, active: RegisteredCabinet[
   const due = dueBy(period)
   let uses = 0
   for (const code of unit.districts) uses += history.aedUses.get(code) ?? 0
-  return {
+  const row: Row = {
     ...unitCells(unit),
     month: period.month,
     aed_uses: suppressCount(uses),
@@ -172,6 +181,15 @@ function monthlyRow(period: Period, history: History, active: RegisteredCabinet[
     pads_due_30d: suppressCount(exp.filter((e) => e.pad !== null && e.pad <= due).length),
     batteries_due_30d: suppressCount(exp.filter((e) => e.battery !== null && e.battery <= due).length),
   }
+  if (unit.tooSmall) suppressAll(row, MONTHLY_COLUMNS.slice(4))
+  return row
+}
+
+const NOT_READY_COLUMNS = NOT_READY_CAUSES.map((c) => `hours_not_ready_${c}`)
+
+/** Every listed cell suppressed, zeros included (a group with fewer than 5 cabinets). */
+function suppressAll(row: Row, columns: readonly string[]): void {
+  for (const c of columns) row[c] = SUPPRESSED
 }
 
 function alertRows(period: Period, history: History, units: Unit[]): Row[] {
@@ -182,7 +200,8 @@ function alertRows(period: Period, history: History, units: Unit[]): Row[] {
     sorted.map((t) => {
       let n = 0
       for (const code of u.districts) n += history.alerts.get(code)?.get(t) ?? 0
-      return { ...unitCells(u), month: period.month, alert_type: t, alerts_raised: suppressCount(n) }
+      const raised = u.tooSmall ? SUPPRESSED : suppressCount(n)
+      return { ...unitCells(u), month: period.month, alert_type: t, alerts_raised: raised }
     }),
   )
 }

@@ -91,7 +91,11 @@ export class HealthMapFeed {
     this.deps = deps
   }
 
-  /** The snapshot of the current boundary, built by the first caller after the boundary passed. */
+  /**
+   * The snapshot of the current boundary, built by the first caller after the boundary passed
+   * (whoever polls at the boundary gets what a timer would have built then; no one sees a change
+   * before the boundary after it).
+   */
   snapshot(): HealthMapSnapshot {
     const boundary = this.boundaryOf(this.deps.clock())
     if (this.current?.builtAtMs === boundary) return this.current
@@ -99,11 +103,6 @@ export class HealthMapFeed {
     if (this.current?.etag === next.etag) next.modifiedAtMs = this.current.modifiedAtMs
     this.current = next
     return next
-  }
-
-  /** When the snapshot after the current one is built (epoch ms). */
-  nextBoundaryMs(): number {
-    return this.boundaryOf(this.deps.clock()) + this.deps.intervalMs
   }
 
   private boundaryOf(ms: number): number {

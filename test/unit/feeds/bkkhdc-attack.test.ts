@@ -125,6 +125,8 @@ function consistent(row: Row, values: Map<string, number>, column: string, v: nu
   for (const col of Object.keys(COLUMN_CAUSE)) if (col !== 'hours_not_monitored') notReady += hours(col)
   if (notReady + notMonitored > registered + 1e-9 || v < 0) return false
   const band = row.availability
+  // a group with fewer than 5 cabinets publishes no availability: no relation to go by
+  if (band === SUPPRESSED) return true
   if (band === null) return registered - notMonitored <= 1e-9
   const [lo, hi] = String(band).split('-').map(Number) as [number, number]
   const availability = 1 - notReady / (registered - notMonitored)
@@ -167,7 +169,7 @@ function attack(tables: DatasetTables, history: History): number {
       // both ends of the cell's band fit everything published: no value in it can be ruled out
       expect(consistent(row, values, column, lo), `${where} at ${lo}`).toBe(true)
       expect(consistent(row, values, column, hi), `${where} at ${hi}`).toBe(true)
-      if (column !== 'hours_not_monitored' && row.availability !== null) {
+      if (column !== 'hours_not_monitored' && row.availability !== null && row.availability !== SUPPRESSED) {
         const [min, max] = outsiderBounds(row, values.get('registered')!, column)
         expect(max - min, where).toBeGreaterThanOrEqual(HOURS_BAND)
         expect(min).toBeLessThanOrEqual(lo + 1e-9)
@@ -201,7 +203,12 @@ describe('BKKHDC dataset under attack', () => {
     expect(bangNa('2026-02-04').hours_not_ready_missing).toBe(SUPPRESSED)
     expect(bangNa('2026-02-03').hours_not_monitored).toBe('7-8')
     expect(bangNa('2026-02-07').hours_not_ready_pads).toBe('13-14')
-    expect(attack(r1, first)).toBe(7)
+    // six in Bang Na; the group of small districts (three cabinets) has every hours cell suppressed
+    expect(attack(r1, first)).toBe(6 + 28 * 6)
+    const small = r1.daily.filter((r) => r.district_code === 'small')
+    expect(
+      small.every((r) => r.availability === SUPPRESSED && r.hours_not_ready_missing === SUPPRESSED),
+    ).toBe(true)
   })
 
   it('rebuilds with the first build’s pattern: no cell it suppressed is published, unchanged days are identical', () => {
