@@ -1,6 +1,7 @@
 import { userInfo } from 'node:os'
 import { resolve } from 'node:path'
 import { loadConfig } from '../../config/load.ts'
+import { AedgwError } from '../../lib/errors.ts'
 import { createLogger } from '../../lib/logger.ts'
 import { SecretHasher } from '../../lib/secrets.ts'
 import { Registry } from '../../registry/registry.ts'
@@ -11,8 +12,9 @@ import { InfluxApi } from '../../store/influx.ts'
 import { SqliteExportStore } from '../sqlite/export-store.ts'
 import { verifyAuditChain } from './audit-chain.ts'
 import { buildMonth } from './builder.ts'
-import { writeDataset } from './dataset.ts'
+import { SCHEMA_VERSION, writeDataset } from './dataset.ts'
 import { fileHashes } from './exports.ts'
+import { patternOf } from './pattern.ts'
 import { periodOf } from './period.ts'
 
 const USAGE = `usage: npm run bkkhdc -- build YYYY-MM --out DIR   (writes the files; sends nothing)
@@ -46,10 +48,26 @@ async function main(argv: string[]): Promise<number> {
     registry.start()
     const store = new SqliteExportStore(db)
     const id = `bkkhdc-aed-${month}-local`
+    // a month built before is cut and suppressed as its latest build was, like a rebuild
+    const latest = (await store.forMonth(month))[0]
+    const pattern =
+      latest && latest.manifest.schema_version === SCHEMA_VERSION
+        ? patternOf(
+            latest.dataset_id,
+            latest.manifest.suppression.grouped_districts ?? [],
+            await store.files(latest.dataset_id),
+          )
+        : null
+    if (latest && !pattern)
+      throw new AedgwError(
+        'AEDGW_ERR_REBUILD_WITHHELD',
+        `${latest.dataset_id} has schema ${latest.manifest.schema_version}; its suppression pattern does not fit schema ${SCHEMA_VERSION}`,
+      )
     const ds = await buildMonth(
       { influx: new InfluxApi(config.influx), registry, clock: Date.now },
       month,
       id,
+      pattern,
     )
     const files = writeDataset(resolve(out), ds)
     const rows = Object.fromEntries(ds.manifest.files.map((f) => [f.name, f.rows]))
