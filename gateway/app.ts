@@ -3,6 +3,8 @@ import type { FastifyInstance } from 'fastify'
 import type { Logger } from 'pino'
 import { consoleLinkUrl, SignedLinks } from './alerts/signed-links.ts'
 import { SqliteLinkUseStore } from './alerts/sqlite/link-use-store.ts'
+import type { ApiContext } from './api/context.ts'
+import { buildOpsApi } from './api/ops-server.ts'
 import { buildApi } from './api/server.ts'
 import { ApiTokens } from './api/tokens.ts'
 import { Broker } from './broker/broker.ts'
@@ -48,6 +50,8 @@ export interface GatewayGraph {
   feeds: Feeds
   coverage: CoverageGraph
   api: FastifyInstance
+  /** The operations listener: /metrics, /docs, /readyz with its checks. */
+  ops: FastifyInstance
 }
 
 /**
@@ -109,7 +113,7 @@ export async function build(
   let coverage: CoverageGraph | null = null
   // signed alert links: notifications carry one when the console has a public URL
   const links = new SignedLinks({
-    key: hasher.derive('console-links'),
+    key: hasher.derive('console-links', 1),
     uses: new SqliteLinkUseStore(db),
     clock,
     ttlMs: config.console.link_ttl_s * 1000,
@@ -175,7 +179,7 @@ export async function build(
     clock,
   })
   coverage = buildCoverage({ config, registry, alerting, feeds, outbox, clock, log: child('coverage') })
-  const api = await buildApi({
+  const apiContext: ApiContext = {
     config,
     log,
     clock,
@@ -196,7 +200,10 @@ export async function build(
     coverage,
     links,
     alertEvents: alerting.events,
-  })
+  }
+  const api = await buildApi(apiContext)
+  // /metrics, /docs and readiness detail on their own listener (loopback by default)
+  const ops = await buildOpsApi(apiContext, api)
   return {
     db,
     metrics,
@@ -211,5 +218,6 @@ export async function build(
     feeds,
     coverage,
     api,
+    ops,
   }
 }

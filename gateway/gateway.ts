@@ -13,6 +13,7 @@ export class Gateway {
   /** What undoes each step start() took, in the order taken. */
   private readonly undo: Array<{ name: string; run: () => void | Promise<void> }> = []
   private httpPort = 0
+  private opsPort: number | null = null
 
   constructor(deps: GatewayDeps) {
     this.deps = deps
@@ -53,6 +54,12 @@ export class Gateway {
       this.did('api', () => g.api.close())
       const addr = g.api.server.address()
       this.httpPort = typeof addr === 'object' && addr ? addr.port : config.http.port
+      if (config.http.ops.port !== null) {
+        await g.ops.listen({ port: config.http.ops.port, host: config.http.ops.bind })
+        this.did('ops', () => g.ops.close())
+        const a = g.ops.server.address()
+        this.opsPort = typeof a === 'object' && a ? a.port : config.http.ops.port
+      }
     } catch (err) {
       await this.stop()
       throw err
@@ -75,13 +82,14 @@ export class Gateway {
     const wasRunning = this.graph !== null
     this.graph = null
     this.httpPort = 0
+    this.opsPort = null
     if (failure) throw failure
     if (wasRunning) this.deps.log.info('gateway stopped')
   }
 
-  addresses(): { mqtt: number; mqtts: number | null; http: number } {
+  addresses(): { mqtt: number; mqtts: number | null; http: number; ops: number | null } {
     const b = this.running().broker.address()
-    return { mqtt: b.mqtt, mqtts: b.mqtts || null, http: this.httpPort }
+    return { mqtt: b.mqtt, mqtts: b.mqtts || null, http: this.httpPort, ops: this.opsPort }
   }
 
   private async startBroker(g: GatewayGraph): Promise<void> {

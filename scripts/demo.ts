@@ -21,6 +21,7 @@ import {
 
 const DATA = join(ROOT, '.data')
 const HTTP_PORT = 8080
+const OPS_PORT = 9464
 const MQTT_PORT = 1883
 
 const { values: args } = parseArgs({
@@ -116,6 +117,7 @@ async function main(): Promise<void> {
       AEDGW_DATA_DIR: DATA,
       AEDGW_BIND: '127.0.0.1',
       AEDGW_HTTP_PORT: String(HTTP_PORT),
+      AEDGW_OPS_PORT: String(OPS_PORT),
       AEDGW_MQTT_PORT: String(MQTT_PORT),
       AEDGW_INFLUX_URL: influxd.url,
       AEDGW_ADMIN_TOKEN: token,
@@ -148,10 +150,10 @@ async function main(): Promise<void> {
     sim.startLive(null)
     say(`live: ${sim.cabinets.length} cabinets heartbeating every 60 s (scenario ${args.scenario})`)
     say(`  API            ${apiUrl}/api/v1/cabinets  (admin token in .data/demo-admin-token)`)
-    say(`  OpenAPI docs   ${apiUrl}/docs`)
+    say(`  OpenAPI docs   http://127.0.0.1:${OPS_PORT}/docs  (operations listener)`)
     say(`  health map     ${apiUrl}/feeds/healthmap.geojson`)
-    say(`  metrics        ${apiUrl}/metrics`)
-    say(`  readiness      ${apiUrl}/readyz`)
+    say(`  metrics        http://127.0.0.1:${OPS_PORT}/metrics`)
+    say(`  readiness      http://127.0.0.1:${OPS_PORT}/readyz  (public ${apiUrl}/readyz: status only)`)
     say(`  InfluxDB       ${influxd.url}  (database "aed")`)
     say(`  Grafana        provisioning in dashboards/ (datasource: ${influxd.url})`)
     say('Ctrl-C stops everything.')

@@ -39,7 +39,8 @@ async function sample(pid: number, httpUrl: string, t0: number): Promise<SoakSam
   const status = readFileSync(`/proc/${pid}/status`, 'utf8')
   const rssKb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0)
   const fds = readdirSync(`/proc/${pid}/fd`).length
-  const text = await (await fetch(`${httpUrl}/metrics`)).text()
+  const auth = { authorization: `Bearer ${ADMIN_TOKEN}` }
+  const text = await (await fetch(`${httpUrl}/metrics`, { headers: auth })).text()
   const read = (name: string) =>
     Number(new RegExp(`^${name}(?:\\{[^}]*\\})? (\\S+)`, 'm').exec(text)?.[1] ?? NaN)
   return {

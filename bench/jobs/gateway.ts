@@ -42,6 +42,9 @@ export async function startBenchGateway(
       AEDGW_HTTP_PORT: String(httpPort),
       AEDGW_BIND: '127.0.0.1',
       AEDGW_WEBHOOK_URL: webhookUrl,
+      // webhooks are signed unless configured otherwise
+      AEDGW_WEBHOOK_SECRET: 'bench-webhook-secret',
+      AEDGW_OPS_PORT: '0',
     },
     stdio: ['ignore', 'pipe', 'inherit'],
   })
@@ -65,7 +68,9 @@ export async function startBenchGateway(
     mqttUrl: `mqtt://127.0.0.1:${mqttPort}`,
     creds,
     probes,
-    metrics: async () => (await fetch(`${httpUrl}/metrics`)).text(),
+    // the public port serves /metrics to a token (the operations listener needs none)
+    metrics: async () =>
+      (await fetch(`${httpUrl}/metrics`, { headers: { authorization: `Bearer ${ADMIN}` } })).text(),
     stop: () => stopChild(child),
   }
 }

@@ -1,4 +1,5 @@
 import { z } from 'zod'
+import { secureUrl } from '../config/urls.ts'
 import { rulesConfigSchema, rulesOverrideSchema } from '../rules/config.ts'
 
 const ms = z.number().int().min(0)
@@ -44,7 +45,13 @@ export const routeSchema: z.ZodType<RouteConfig> = z.lazy(() =>
 const receiverSchema = z.strictObject({
   name: z.string().min(1),
   webhook: z
-    .strictObject({ url: z.url(), secret: nullableString.default(null), timeout_ms: ms.default(5000) })
+    .strictObject({
+      url: secureUrl,
+      secret: nullableString.default(null),
+      // signing is on unless turned off here, for a receiver that cannot check signatures
+      unsigned: z.boolean().default(false),
+      timeout_ms: ms.default(5000),
+    })
     .optional(),
   email: z.strictObject({ to: z.array(z.string().min(3)).min(1) }).optional(),
   line: z.strictObject({ to: z.string().min(1) }).optional(),
@@ -57,7 +64,7 @@ const hhmm = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'HH:MM')
 
 export const alertsConfigSchema = z
   .strictObject({
-    webhook: z.strictObject({ url: z.url().nullable(), secret: nullableString }),
+    webhook: z.strictObject({ url: secureUrl.nullable(), secret: nullableString, unsigned: z.boolean() }),
     tick_ms: z.number().int().min(10),
     sweep_interval_ms: z.number().int().min(10),
     state_persist_interval_ms: z.number().int().min(10),
@@ -96,17 +103,21 @@ export const alertsConfigSchema = z
       host: nullableString,
       port: z.number().int().min(1).max(65535),
       secure: z.boolean(),
+      require_tls: z.boolean(),
+      reject_unauthorized: z.boolean(),
+      ca: nullableString,
       user: nullableString,
       password: nullableString,
       from: z.string().min(3),
     }),
-    line: z.strictObject({ base_url: z.url(), channel_access_token: nullableString }),
+    line: z.strictObject({ base_url: secureUrl, channel_access_token: nullableString }),
     delivery: z.strictObject({
       retry_base_ms: z.number().int().min(1),
       retry_max_ms: z.number().int().min(1),
       give_up_after_ms: ms,
     }),
     map_url: z.string().includes('{lat}'),
+    console_url: z.string().includes('{alert}').nullable(),
   })
   .superRefine((a, ctx) => {
     const names = new Set(['default', 'log', ...a.receivers.map((r) => r.name)])
@@ -125,7 +136,19 @@ export const alertsConfigSchema = z
     }
     check(a.route, ['route'])
     if (!a.route.receiver) ctx.addIssue({ code: 'custom', path: ['route', 'receiver'], message: 'required' })
+    if (a.webhook.url && !a.webhook.secret && !a.webhook.unsigned)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['webhook', 'secret'],
+        message: 'required to sign the webhook (AEDGW_WEBHOOK_SECRET); or set unsigned: true',
+      })
     a.receivers.forEach((r, i) => {
+      if (r.webhook && !r.webhook.secret && !r.webhook.unsigned)
+        ctx.addIssue({
+          code: 'custom',
+          path: ['receivers', i, 'webhook', 'secret'],
+          message: 'required to sign the webhook; or set unsigned: true',
+        })
       if (r.email && !a.smtp.host)
         ctx.addIssue({ code: 'custom', path: ['receivers', i, 'email'], message: 'needs alerts.smtp.host' })
       if (r.line && !a.line.channel_access_token)

@@ -104,13 +104,22 @@ export function mapUrl(template: string, lat: number | null, lon: number | null)
   return template.replace('{lat}', String(lat)).replace('{lon}', String(lon))
 }
 
+export function consoleUrl(template: string | null | undefined, alertId: string): string | null {
+  return template ? template.replace('{alert}', encodeURIComponent(alertId)) : null
+}
+
+/** What happened, in a few words: the title before its colon ("AED in use"), no cabinet, no diagnosis. */
+function shortTitle(title: string): string {
+  return title.split(':')[0] ?? title
+}
+
 /** The alert as notifiers see it: what happened, which cabinet, where, a map link, what to do (Thai and English). */
 export function notifiedAlert(
   a: Alert,
   status: 'firing' | 'resolved',
   cab: CabinetDescription | null,
-  config: Pick<AlertsConfig, 'map_url'>,
-  consoleUrl: string | null = null,
+  config: Pick<AlertsConfig, 'map_url'> & Partial<Pick<AlertsConfig, 'console_url'>>,
+  signedLink: string | null = null,
 ): NotifiedAlert {
   const text = TEXT[a.type] ?? { en: [a.type, 'Check the cabinet.'], th: [a.type, 'ตรวจสอบตู้'] }
   const url = mapUrl(config.map_url, cab?.lat ?? null, cab?.lon ?? null)
@@ -144,14 +153,18 @@ export function notifiedAlert(
       lon: cab?.lon ?? null,
       map_url: url,
     },
-    console_url: consoleUrl,
+    // the signed link (acknowledges once, no token) when the console has a public URL, else the
+    // configured console address of the alert
+    console_url: signedLink ?? consoleUrl(config.console_url, a.id),
     message: {
       en: {
+        short: `${resolvedEn}${shortTitle(text.en[0])}`,
         title: `${resolvedEn}[${a.severity.toUpperCase()}] ${text.en[0]} (${a.cabinet_id})`,
         body: `${a.summary}. ${where(cab?.name ?? null, cab?.address ?? null, cab?.district_name ?? null)}${url ? ` ${url}` : ''}`,
         action: text.en[1],
       },
       th: {
+        short: `${resolvedTh}${shortTitle(text.th[0])}`,
         title: `${resolvedTh}[${SEVERITY_TH[a.severity] ?? a.severity}] ${text.th[0]} (${a.cabinet_id})`,
         body: `${where(cab?.name_th ?? cab?.name ?? null, cab?.address_th ?? cab?.address ?? null, cab?.district_name_th ?? null)}${url ? ` ${url}` : ''}`,
         action: text.th[1],
@@ -160,13 +173,42 @@ export function notifiedAlert(
   }
 }
 
-/** Plain text of a notification (e-mail, LINE): Thai first, then English, per alert. */
+const SEVERITY_ORDER = ['minor', 'warning', 'major', 'critical']
+
+/**
+ * An e-mail subject that tells of no emergency: no cabinet id, place or diagnosis (subjects show on
+ * lock screens and in mail logs), only how many alerts and how severe; the body has the rest.
+ */
+export function shortSubject(n: Notification): string {
+  const firing = n.alerts.filter((a) => a.status === 'firing')
+  if (firing.length === 0)
+    return `AED gateway: ${n.alerts.length === 1 ? 'alert' : `${n.alerts.length} alerts`} resolved`
+  const worst = firing
+    .map((a) => a.severity)
+    .reduce((w, s) => (SEVERITY_ORDER.indexOf(s) > SEVERITY_ORDER.indexOf(w) ? s : w))
+  return `AED gateway: ${firing.length === 1 ? `1 ${worst} alert` : `${firing.length} alerts (${worst})`}`
+}
+
+/**
+ * A minimal text for chat (LINE): what happened, in which district, and the console link behind
+ * which the detail is; no cabinet, address, map link or diagnosis.
+ */
+export function renderMinimal(n: Notification, maxChars = 5000): string {
+  const lines = n.alerts.map((a) => {
+    const th = `${a.message.th.short} · เขต${a.cabinet.district_name_th ?? a.cabinet.district_code ?? ''}`
+    const en = `${a.message.en.short} · ${a.cabinet.district_name ?? a.cabinet.district_code ?? ''}`
+    return [th, en, a.console_url].filter(Boolean).join('\n')
+  })
+  const text = lines.join('\n\n')
+  return text.length > maxChars ? `${text.slice(0, maxChars - 1)}…` : text
+}
+
+/** Plain text of a notification (e-mail body): Thai first, then English, per alert. */
 export function renderText(n: Notification, maxChars = 5000): { subject: string; text: string } {
-  const first = n.alerts[0]
-  const more = n.alerts.length > 1 ? ` (+${n.alerts.length - 1})` : ''
-  const subject = first ? `${first.message.en.title}${more}` : `AED gateway: ${n.status}`
+  const subject = shortSubject(n)
   const parts = n.alerts.map((a) =>
     [
+      ...(a.console_url ? [a.console_url, ''] : []),
       a.message.th.title,
       a.message.th.body,
       `สิ่งที่ต้องทำ: ${a.message.th.action}`,

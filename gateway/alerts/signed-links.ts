@@ -1,4 +1,5 @@
-import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto'
+import { randomBytes, timingSafeEqual } from 'node:crypto'
+import type { PurposeKey } from '../lib/secrets.ts'
 import type { LinkUseStore } from './ports.ts'
 
 /** What a link lets its holder do: a viewer link shows the alert, a maintainer link may acknowledge it once. */
@@ -18,7 +19,7 @@ export type LinkCheck =
 
 export interface SignedLinksDeps {
   /** A key derived for this purpose from the server key (SecretHasher.derive), never the raw key. */
-  key: Buffer
+  key: Pick<PurposeKey, 'mac'>
   uses: LinkUseStore
   clock: () => number
   ttlMs: number
@@ -97,7 +98,7 @@ export class SignedLinks {
   }
 
   private mac(payload: string): Buffer {
-    return createHmac('sha256', this.deps.key).update(payload, 'utf8').digest()
+    return this.deps.key.mac(payload)
   }
 }
 

@@ -1,6 +1,7 @@
 import swagger from '@fastify/swagger'
 import swaggerUi from '@fastify/swagger-ui'
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify'
+import { requireRole } from './auth.ts'
 import type { ApiContext } from './context.ts'
 import { installErrorHandling } from './errors.ts'
 import { adminRoutes } from './routes/admin.ts'
@@ -18,7 +19,10 @@ import { maintenanceRoutes } from './routes/maintenance.ts'
 import { nearestRoutes } from './routes/nearest.ts'
 import { silenceRoutes } from './routes/silences.ts'
 
-/** Builds the HTTP API (not listening): REST, metrics, health, OpenAPI at /docs. */
+/**
+ * Builds the public HTTP API (not listening): REST, feeds, health; metrics and the OpenAPI
+ * document at /docs for API tokens (the operations listener, ops-server.ts, serves them openly).
+ */
 export async function buildApi(ctx: ApiContext): Promise<FastifyInstance> {
   const app = Fastify({
     loggerInstance: ctx.log.child({ module: 'api' }) as FastifyBaseLogger,
@@ -44,9 +48,12 @@ export async function buildApi(ctx: ApiContext): Promise<FastifyInstance> {
       security: [{ bearer: [] }],
     },
   })
-  await app.register(swaggerUi, { routePrefix: '/docs' })
-  healthRoutes(app, ctx)
-  metricsRoutes(app, ctx)
+  await app.register(swaggerUi, {
+    routePrefix: '/docs',
+    uiHooks: { onRequest: requireRole(ctx.tokens, 'viewer') },
+  })
+  healthRoutes(app, ctx, 'public')
+  metricsRoutes(app, ctx, 'public')
   cabinetRoutes(app, ctx)
   adminRoutes(app, ctx)
   if (ctx.alerts) alertRoutes(app, ctx, ctx.alerts)

@@ -37,6 +37,8 @@ const ENV_MAP: ReadonlyArray<[string, string[][], 'string' | 'int']> = [
     ],
     'string',
   ],
+  ['AEDGW_OPS_BIND', [['http', 'ops', 'bind']], 'string'],
+  ['AEDGW_OPS_PORT', [['http', 'ops', 'port']], 'int'],
   ['AEDGW_INFLUX_URL', [['influx', 'url']], 'string'],
   ['AEDGW_INFLUX_VERSION', [['influx', 'version']], 'int'],
   ['AEDGW_INFLUX_DB', [['influx', 'db']], 'string'],

@@ -32,7 +32,12 @@ export const configSchema = z
         max_ms: z.number().int().min(0),
       }),
     }),
-    http: z.strictObject({ bind: z.string().min(1), port, body_limit_bytes: z.number().int().min(1024) }),
+    http: z.strictObject({
+      bind: z.string().min(1),
+      port,
+      body_limit_bytes: z.number().int().min(1024),
+      ops: z.strictObject({ bind: z.string().min(1), port: port.nullable() }),
+    }),
     influx: z.strictObject({
       url: z.url(),
       version: z.union([z.literal(1), z.literal(2), z.literal(3)]),

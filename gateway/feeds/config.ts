@@ -1,5 +1,6 @@
 import { validate } from 'node-cron'
 import { z } from 'zod'
+import { secureUrl } from '../config/urls.ts'
 
 const nullableString = z.string().min(1).nullable()
 const ms = z.number().int().min(1)
@@ -9,13 +10,16 @@ export const feedsConfigSchema = z.strictObject({
   readiness_interval_ms: z.number().int().min(100),
   healthmap: z.strictObject({
     cache_max_age_s: z.number().int().min(0),
-    push_url: z.url().nullable(),
+    snapshot_interval_ms: z.number().int().min(1000),
+    include_private: z.boolean(),
+    public_id_key_version: z.number().int().min(1),
+    push_url: secureUrl.nullable(),
     push_token: nullableString,
     push_debounce_ms: z.number().int().min(100),
     push_timeout_ms: z.number().int().min(100),
   }),
   bkkhdc: z.strictObject({
-    url: z.url().nullable(),
+    url: secureUrl.nullable(),
     token: nullableString,
     schedule: z
       .string()

@@ -7,6 +7,7 @@ import type { ExportStore } from './bkkhdc/export-store.ts'
 import { BkkhdcExports } from './bkkhdc/exports.ts'
 import { HealthMapFeed } from './healthmap/feed.ts'
 import { OpeningHoursEvaluator } from './healthmap/opening-hours.ts'
+import { PUBLIC_ID_PURPOSE } from './healthmap/public-id.ts'
 import { HealthMapPush } from './healthmap/push.ts'
 import type { ReadinessHistoryStore } from './ports.ts'
 import { ReadinessHistory, type ReadinessOf } from './readiness-history.ts'
@@ -49,9 +50,11 @@ export class Feeds {
     this.healthmap = new HealthMapFeed({
       registry: deps.registry,
       readinessOf: deps.readinessOf,
-      hasher: deps.hasher,
+      idKey: deps.hasher.derive(PUBLIC_ID_PURPOSE, config.feeds.healthmap.public_id_key_version),
       openingHours: new OpeningHoursEvaluator(),
       clock,
+      intervalMs: config.feeds.healthmap.snapshot_interval_ms,
+      includePrivate: config.feeds.healthmap.include_private,
     })
     const hm = config.feeds.healthmap
     this.push = hm.push_url

@@ -66,6 +66,17 @@ export const ERRORS = {
     message: 'the month’s dataset was built already',
     action: 'add `?force=true` to build a new revision',
   },
+  AEDGW_ERR_REBUILD_REASON: {
+    status: 400,
+    message: 'a rebuild of a month needs a recorded reason',
+    action: 'send `{"reason": "…"}` (what is corrected and why) with `?force=true`; it goes to the audit log',
+  },
+  AEDGW_ERR_REBUILD_WITHHELD: {
+    status: 409,
+    message: 'the month cannot be rebuilt with the first build’s suppression pattern, so it is withheld',
+    action:
+      'the first build has another schema version; agree a correction with BKKHDC instead of a rebuild that could be differenced against it',
+  },
   AEDGW_ERR_PERIOD_NOT_OVER: {
     status: 409,
     message: 'the month has not ended yet (Bangkok time)',

@@ -1,4 +1,4 @@
-import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto'
+import { createHmac, hkdfSync, randomBytes, timingSafeEqual } from 'node:crypto'
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 
@@ -32,17 +32,42 @@ export class SecretHasher {
   }
 
   /**
-   * A key for one purpose (signed console links, …), derived from the server key so that a MAC
-   * made for one purpose can never pass as another's, and the server key itself never leaves here.
+   * A key of its own for one purpose (HKDF-SHA-256, RFC 5869, from the server key; the purpose and
+   * version are the `info`). What is derived for one purpose (a public id) tells nothing of the key
+   * that hashes secrets, and a purpose rotates by taking the next version, leaving the others alone.
    */
-  derive(purpose: string): Buffer {
-    return createHmac('sha256', this.key).update(`aedgw-derived-key:${purpose}`, 'utf8').digest()
+  derive(purpose: string, version: number): PurposeKey {
+    if (!Number.isInteger(version) || version < 1)
+      throw new Error(`key version must be 1 or more, got ${version}`)
+    const info = Buffer.from(`aedgw ${purpose} v${version}`, 'utf8')
+    return new PurposeKey(
+      purpose,
+      version,
+      Buffer.from(hkdfSync('sha256', this.key, Buffer.alloc(0), info, 32)),
+    )
   }
 
   /** Constant-time check of a presented secret against a stored (salt, hash). */
   verify(secret: string, salt: Buffer, expected: Buffer): boolean {
     const actual = this.hash(secret, salt)
     return actual.length === expected.length && timingSafeEqual(actual, expected)
+  }
+}
+
+/** A key derived for one purpose and version (`SecretHasher.derive`): HMAC-SHA-256 under it. */
+export class PurposeKey {
+  readonly purpose: string
+  readonly version: number
+  private readonly key: Buffer
+
+  constructor(purpose: string, version: number, key: Buffer) {
+    this.purpose = purpose
+    this.version = version
+    this.key = key
+  }
+
+  mac(data: string): Buffer {
+    return createHmac('sha256', this.key).update(data, 'utf8').digest()
   }
 }
 

@@ -33,6 +33,7 @@ export async function spawnGateway(
       AEDGW_BIND: '127.0.0.1',
       AEDGW_MQTT_PORT: String(mqtt),
       AEDGW_HTTP_PORT: String(http),
+      AEDGW_OPS_PORT: '0',
       AEDGW_LOG_LEVEL: 'info',
       ...env,
     },

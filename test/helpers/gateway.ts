@@ -19,6 +19,8 @@ export interface TestGateway {
   config: Readonly<Config>
   db: string
   httpUrl: string
+  /** The operations listener: /metrics, /docs, /readyz with its checks. */
+  opsUrl: string
   mqttUrl: string
   dataDir: string
   api(
@@ -46,7 +48,7 @@ export async function startTestGateway(
         data_dir: dataDir,
         log_level: process.env.AEDGW_TEST_LOG ?? 'silent',
         mqtt: { bind: '127.0.0.1', port: 0 },
-        http: { bind: '127.0.0.1', port: 0 },
+        http: { bind: '127.0.0.1', port: 0, ops: { port: 0 } },
         influx: { url: influxUrl(), db, flush_interval_ms: 20 },
         api: { admin_token: ADMIN_TOKEN },
       },
@@ -82,6 +84,7 @@ export async function startTestGateway(
     config,
     db,
     httpUrl,
+    opsUrl: `http://127.0.0.1:${addr.ops}`,
     mqttUrl,
     dataDir,
     api,

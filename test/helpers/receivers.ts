@@ -1,4 +1,5 @@
 import { createHmac, timingSafeEqual } from 'node:crypto'
+import { readFileSync } from 'node:fs'
 import { createServer, type IncomingMessage, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { SMTPServer } from 'smtp-server'
@@ -109,21 +110,34 @@ export interface ReceivedMail {
   data: string
 }
 
-/** A real SMTP server (smtp-server) that keeps every message. */
+/**
+ * A real SMTP server (smtp-server) that keeps every message; with a certificate (PEM files) it
+ * offers STARTTLS, without one it does not.
+ */
 export class SmtpReceiver {
   readonly mails: ReceivedMail[] = []
   private server: SMTPServer | null = null
+  private readonly tls: { cert: string; key: string } | null
   port = 0
+  /** Whether the last message came over TLS. */
+  secured = false
+
+  constructor(tls: { cert: string; key: string } | null = null) {
+    this.tls = tls
+  }
 
   async start(port = 0): Promise<number> {
     this.server = new SMTPServer({
       authOptional: true,
-      disabledCommands: ['STARTTLS'],
+      ...(this.tls
+        ? { cert: readFileSync(this.tls.cert), key: readFileSync(this.tls.key) }
+        : { disabledCommands: ['STARTTLS'] }),
       logger: false,
       onData: (stream, session, cb) => {
         const chunks: Buffer[] = []
         stream.on('data', (c: Buffer) => chunks.push(c))
         stream.on('end', () => {
+          this.secured = session.secure
           this.mails.push({
             from: session.envelope.mailFrom ? session.envelope.mailFrom.address : '',
             to: session.envelope.rcptTo.map((r) => r.address),

@@ -1,3 +1,6 @@
+import { mkdtempSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { notifiedAlert } from '../../gateway/alerts/messages.ts'
 import { EmailNotifier } from '../../gateway/alerts/notifiers/email/email-notifier.ts'
@@ -6,11 +9,12 @@ import { LogNotifier } from '../../gateway/alerts/notifiers/log/log-notifier.ts'
 import type { Notification, Notifier } from '../../gateway/alerts/notifiers/notifier.ts'
 import { WebhookNotifier } from '../../gateway/alerts/notifiers/webhook/webhook-notifier.ts'
 import type { Alert } from '../../gateway/alerts/types.ts'
+import { loadConfig } from '../../gateway/config/load.ts'
 import { createLogger } from '../../gateway/lib/logger.ts'
+import { makeCerts } from '../helpers/certs.ts'
 import { HttpReceiver, lineValidator, SmtpReceiver, signatureValid } from '../helpers/receivers.ts'
 
 const T = Date.UTC(2026, 10, 26, 4, 0, 0)
-const CONSOLE_LINK = 'https://aed.example.org/console/#/link/MS5hbF90ZXN0MDAwMQ.c2lnbmF0dXJl'
 const alert: Alert = {
   id: 'al_test0001',
   cabinet_id: 'BKK-1047-0007',
@@ -58,13 +62,10 @@ const notification = (id: string): Notification => ({
   group_labels: { cabinet: 'BKK-1047-0007' },
   created_at: new Date(T).toISOString(),
   alerts: [
-    notifiedAlert(
-      alert,
-      'firing',
-      cabinet,
-      { map_url: 'https://www.google.com/maps/search/?api=1&query={lat},{lon}' },
-      CONSOLE_LINK,
-    ),
+    notifiedAlert(alert, 'firing', cabinet, {
+      map_url: 'https://www.google.com/maps/search/?api=1&query={lat},{lon}',
+      console_url: CONSOLE,
+    }),
   ],
 })
 
@@ -82,6 +83,8 @@ function mailText(data: string): string {
 
 interface Subject {
   name: string
+  /** Chat messages carry only what, which district and the console link. */
+  minimal: boolean
   setup(): Promise<{
     notifier: Notifier
     delivered(): Promise<string>
@@ -92,11 +95,15 @@ interface Subject {
 }
 
 const SECRET = 'webhook-secret-0123'
+const CONSOLE = 'https://aed.bangkok.example/console/alerts/{alert}'
+const CONSOLE_LINK = 'https://aed.bangkok.example/console/alerts/al_test0001'
+const certs = makeCerts(mkdtempSync(join(tmpdir(), 'aedgw-smtp-tls-')), [])
 const LINE_TOKEN = 'line-channel-token'
 
 const subjects: Subject[] = [
   {
     name: 'webhook',
+    minimal: false,
     async setup() {
       const rx = new HttpReceiver()
       const url = await rx.start()
@@ -128,6 +135,7 @@ const subjects: Subject[] = [
   },
   {
     name: 'LINE',
+    minimal: true,
     async setup() {
       const rx = new HttpReceiver()
       rx.validate = lineValidator(LINE_TOKEN)
@@ -157,14 +165,18 @@ const subjects: Subject[] = [
   },
   {
     name: 'e-mail',
+    minimal: false,
     async setup() {
-      const rx = new SmtpReceiver()
+      const rx = new SmtpReceiver(certs)
       const port = await rx.start()
       const notifier = new EmailNotifier({
         name: 'ops/email',
         host: '127.0.0.1',
         port,
         secure: false,
+        requireTls: true,
+        rejectUnauthorized: true,
+        ca: certs.ca,
         user: null,
         password: null,
         from: 'aed-gateway@bangkok.example',
@@ -176,6 +188,7 @@ const subjects: Subject[] = [
         async delivered() {
           expect(rx.mails).toHaveLength(1)
           expect(rx.mails[0]!.to).toEqual(['maintenance@bangkok.example'])
+          expect(rx.secured).toBe(true)
           return mailText(rx.mails[0]!.data)
         },
         down: () => rx.stop(),
@@ -205,15 +218,34 @@ describe.each(subjects)('the $name notifier (conformance)', (subject) => {
     expect(await s.notifier.send(notification('n_conformance_1'))).toEqual({ ok: true })
   })
 
-  it('delivers what happened, which cabinet, where, a map link and what to do, in Thai and English', async () => {
+  it.runIf(subject.minimal)('delivers only what happened, the district and the console link', async () => {
     const text = await s.delivered()
-    expect(text).toContain('BKK-1047-0007')
-    expect(text).toContain('https://www.google.com/maps/search/?api=1&query=13.6683,100.6044')
     expect(text).toContain('AED in use')
-    expect(text).toMatch(/Dispatch EMS/)
+    expect(text).toContain('Bang Na')
     expect(text).toContain('บางนา')
     expect(text).toContain(CONSOLE_LINK)
+    for (const detail of [
+      'BKK-1047-0007',
+      'Bang Na District Office',
+      'Bang Na-Trat',
+      'maps',
+      '13.6683',
+      'cardiac',
+    ])
+      expect(text).not.toContain(detail)
   })
+
+  it.runIf(!subject.minimal)(
+    'delivers what happened, which cabinet, where, a map link and what to do, in Thai and English',
+    async () => {
+      const text = await s.delivered()
+      expect(text).toContain('BKK-1047-0007')
+      expect(text).toContain('https://www.google.com/maps/search/?api=1&query=13.6683,100.6044')
+      expect(text).toContain('AED in use')
+      expect(text).toMatch(/Dispatch EMS/)
+      expect(text).toContain('บางนา')
+    },
+  )
 })
 
 describe('the webhook notifier', () => {
@@ -226,6 +258,94 @@ describe('the webhook notifier', () => {
     rx.status = 429
     expect(await n.send(notification('n_x'))).toMatchObject({ ok: false, retryable: true })
     await rx.stop()
+  })
+})
+
+describe('the e-mail notifier', () => {
+  it('puts no cabinet id and no diagnosis in the subject, and links the console in the body', async () => {
+    const rx = new SmtpReceiver(certs)
+    const port = await rx.start()
+    const n = new EmailNotifier({
+      name: 'ops/email',
+      host: '127.0.0.1',
+      port,
+      secure: false,
+      requireTls: true,
+      rejectUnauthorized: true,
+      ca: certs.ca,
+      user: null,
+      password: null,
+      from: 'aed-gateway@bangkok.example',
+      to: ['ops@bangkok.example'],
+      timeoutMs: 2000,
+    })
+    expect(await n.send(notification('n_subject'))).toEqual({ ok: true })
+    n.close()
+    await rx.stop()
+    const data = rx.mails[0]!.data
+    const subject = /^Subject: (.*)$/m.exec(data)?.[1] ?? ''
+    expect(subject).toBe('AED gateway: 1 critical alert')
+    expect(subject).not.toMatch(/BKK-|cardiac|Bang Na/i)
+    expect(mailText(data)).toContain(CONSOLE_LINK)
+  })
+
+  it('refuses to send in the clear, and to a server whose certificate it cannot verify', async () => {
+    const plain = new SmtpReceiver()
+    const opts = {
+      name: 'ops/email',
+      host: '127.0.0.1',
+      secure: false,
+      user: null,
+      password: null,
+      from: 'aed-gateway@bangkok.example',
+      to: ['ops@bangkok.example'],
+      timeoutMs: 2000,
+    }
+    const defaults = loadConfig({}, {}).alerts.smtp
+    expect(defaults).toMatchObject({ require_tls: true, reject_unauthorized: true })
+    const inClear = new EmailNotifier({
+      ...opts,
+      port: await plain.start(),
+      requireTls: defaults.require_tls,
+      rejectUnauthorized: defaults.reject_unauthorized,
+      ca: null,
+    })
+    expect(await inClear.send(notification('n_plain'))).toMatchObject({ ok: false })
+    expect(plain.mails).toHaveLength(0)
+    inClear.close()
+    await plain.stop()
+    const tls = new SmtpReceiver(certs)
+    const unverified = new EmailNotifier({
+      ...opts,
+      port: await tls.start(),
+      requireTls: defaults.require_tls,
+      rejectUnauthorized: defaults.reject_unauthorized,
+      ca: null,
+    })
+    expect(await unverified.send(notification('n_self_signed'))).toMatchObject({ ok: false })
+    expect(tls.mails).toHaveLength(0)
+    unverified.close()
+    await tls.stop()
+  })
+})
+
+describe('notification URLs and signing', () => {
+  const withWebhook = (webhook: Record<string, unknown>) => () =>
+    loadConfig({}, { alerts: { webhook: { secret: null, ...webhook } } })
+
+  it('refuses a webhook, push or BKKHDC URL in plain http except to loopback', () => {
+    expect(withWebhook({ url: 'http://hooks.bangkok.example/aed', secret: 'x' })).toThrow(/https/)
+    expect(withWebhook({ url: 'https://hooks.bangkok.example/aed', secret: 'x' })).not.toThrow()
+    expect(withWebhook({ url: 'http://127.0.0.1:9000/aed', secret: 'x' })).not.toThrow()
+    expect(() => loadConfig({}, { feeds: { healthmap: { push_url: 'http://map.example/feed' } } })).toThrow(
+      /push_url: must be https/,
+    )
+    expect(() => loadConfig({ AEDGW_BKKHDC_URL: 'http://hdc.example/in' }, {})).toThrow(/https/)
+  })
+
+  it('signs webhooks by default: a URL without a secret is refused unless unsigned is set', () => {
+    expect(withWebhook({ url: 'https://hooks.bangkok.example/aed' })).toThrow(/secret/)
+    expect(withWebhook({ url: 'https://hooks.bangkok.example/aed', unsigned: true })).not.toThrow()
   })
 })
 

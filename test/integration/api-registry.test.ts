@@ -117,15 +117,15 @@ describe('the registry API', () => {
 
   it('serves health, readiness, metrics and the OpenAPI document', async () => {
     expect((await gw.api('GET', '/healthz', undefined, null)).json).toEqual({ status: 'ok' })
-    const ready = await gw.api('GET', '/readyz', undefined, null)
+    const ready = await gw.api('GET', '/readyz')
     expect(ready.status).toBe(200)
     expect(ready.json.checks.broker.ok).toBe(true)
-    const metrics = await gw.api('GET', '/metrics', undefined, null)
+    const metrics = await gw.api('GET', '/metrics')
     expect(metrics.json).toContain('aedgw_outbox_depth')
     expect(metrics.json).toContain('aedgw_connected_cabinets')
-    const doc = await gw.api('GET', '/docs/json', undefined, null)
+    const doc = await gw.api('GET', '/docs/json')
     expect(doc.json.openapi).toMatch(/^3\./)
-    const ui = await fetch(`${gw.httpUrl}/docs`)
+    const ui = await fetch(`${gw.opsUrl}/docs`)
     expect(ui.status).toBe(200)
     expect(await ui.text()).toMatch(/swagger/i)
     expect(Object.keys(doc.json.paths)).toEqual(

@@ -77,32 +77,21 @@ const FIXTURE = [
 ]
 
 const ZERO_HOURS = {
-  hours_unavailable_battery: 0,
-  hours_unavailable_pads: 0,
-  hours_unavailable_self_test: 0,
-  hours_unavailable_offline: 0,
-  hours_unavailable_missing: 0,
-  hours_unavailable_other: 0,
+  hours_not_monitored: 0,
+  hours_not_ready_missing: 0,
+  hours_not_ready_battery: 0,
+  hours_not_ready_pads: 0,
+  hours_not_ready_self_test: 0,
+  hours_not_ready_other: 0,
+}
+const SMALL = {
+  district_code: 'small',
+  district_name_en: 'Districts with fewer than 5 cabinets',
+  district_name_th: 'เขตที่มีตู้น้อยกว่า 5 ตู้',
 }
 
 function expectedDaily(): Row[] {
   const rows: Row[] = []
-  for (let d = 1; d <= 31; d++) {
-    const date = `2026-01-${String(d).padStart(2, '0')}`
-    rows.push({
-      district_code: '1001',
-      district_name_en: 'Phra Nakhon',
-      district_name_th: 'พระนคร',
-      date,
-      cabinets_registered: S,
-      cabinets_reporting: 0,
-      availability: S,
-      ...ZERO_HOURS,
-      hours_unavailable_offline: S,
-      // a share, never suppressed; only the known half of 10 Jan counts
-      coverage_share: d < 10 ? null : 0.25,
-    })
-  }
   for (let d = 1; d <= 31; d++) {
     const date = `2026-01-${String(d).padStart(2, '0')}`
     const row: Row = {
@@ -112,23 +101,38 @@ function expectedDaily(): Row[] {
       date,
       cabinets_registered: 5,
       cabinets_reporting: 0,
-      availability: 1,
+      availability: '1.00-1.00',
       ...ZERO_HOURS,
       coverage_share: d === 4 ? 0.75 : 1, // 4 Jan: (6 h × 1 + 12 h × 0.5 + 6 h × 1) / 24 h
     }
+    // 8.5 h not ready of 120 monitored (0.9292); its band is as wide as the battery [6, 7] and
+    // missing [2, 3] bands allow: 1 - 10/120 to 1 - 8/120
     if (d === 2)
       Object.assign(row, {
-        availability: 0.9292, // (120 - 6 - 2.5) / 120
-        hours_unavailable_battery: S,
-        hours_unavailable_missing: S,
+        availability: '0.91-0.94',
+        hours_not_ready_battery: S,
+        hours_not_ready_missing: S,
       })
-    if (d === 3) Object.assign(row, { availability: 0.9167, hours_unavailable_offline: 10 }) // 110 / 120
+    // offline is "not monitored", not "not ready": every monitored hour was ready
+    if (d === 3) Object.assign(row, { hours_not_monitored: '10-11' })
     if (d === 5) row.cabinets_reporting = 5
     if (d === 6) row.cabinets_reporting = S
-    // G joins at 12:00 and has reported nothing: offline for its 12 h
-    if (d === 31)
-      Object.assign(row, { cabinets_registered: 6, availability: 0.9091, hours_unavailable_offline: S })
+    // G joins at 12:00 and has reported nothing: not monitored for its 12 h
+    if (d === 31) Object.assign(row, { cabinets_registered: 6, hours_not_monitored: S })
     rows.push(row)
+  }
+  // Phra Nakhon has one cabinet: it is reported in the group of small districts, and since the
+  // group has fewer than 5 cabinets too, every measure of it is suppressed, zeros included
+  for (let d = 1; d <= 31; d++) {
+    const date = `2026-01-${String(d).padStart(2, '0')}`
+    rows.push({
+      ...SMALL,
+      date,
+      cabinets_registered: S,
+      cabinets_reporting: 0,
+      availability: S,
+      ...Object.fromEntries(Object.keys(ZERO_HOURS).map((k) => [k, S])),
+    })
   }
   return rows
 }
@@ -187,26 +191,24 @@ describe('BKKHDC dataset from InfluxDB history', () => {
   it('gives exactly the hand-computed monthly rows', () => {
     expect(parse('monthly.csv')).toEqual([
       {
-        district_code: '1001',
-        district_name_en: 'Phra Nakhon',
-        district_name_th: 'พระนคร',
-        month: '2026-01',
-        aed_uses: S,
-        aeds_missing: 0,
-        median_minutes_to_restore: null,
-        pads_due_30d: 0,
-        batteries_due_30d: 0,
-      },
-      {
         district_code: '1047',
         district_name_en: 'Bang Na',
         district_name_th: 'บางนา',
         month: '2026-01',
         aed_uses: 6,
         aeds_missing: S, // one (B)
-        median_minutes_to_restore: 120, // [120 x5, 150, 360]
+        median_minutes_to_restore: S, // 7 spells [120 x5, 150, 360]: fewer than 10
         pads_due_30d: S, // B (on the 30th day), D (expired), E
         batteries_due_30d: 5,
+      },
+      {
+        ...SMALL,
+        month: '2026-01',
+        aed_uses: S,
+        aeds_missing: S,
+        median_minutes_to_restore: S,
+        pads_due_30d: S,
+        batteries_due_30d: S,
       },
     ])
   })
@@ -243,7 +245,7 @@ describe('BKKHDC dataset from InfluxDB history', () => {
   it('describes each file in a manifest with its row count and SHA-256', () => {
     expect(ds.manifest).toMatchObject({
       dataset_id: 'bkkhdc-aed-2026-01',
-      schema_version: '1.0',
+      schema_version: '2.0',
       period: {
         month: '2026-01',
         first_day: '2026-01-01',

@@ -71,7 +71,7 @@ describe('broker authentication', () => {
   it('accepts the right secret and counts refusals in metrics', async () => {
     const c = await gw.connect('CAB-A-0001', secretA)
     expect(c.connected).toBe(true)
-    const metrics = await gw.api('GET', '/metrics', undefined, null)
+    const metrics = await gw.api('GET', '/metrics')
     expect(metrics.json).toMatch(/aedgw_login_failures_total\{reason="wrong secret"\} [1-9]/)
     expect(metrics.json).toMatch(/aedgw_login_failures_total\{reason="unknown or retired cabinet"\} [1-9]/)
   })
@@ -92,7 +92,7 @@ describe('broker authentication', () => {
       expect(c.connected).toBe(true)
       c.end(true)
       await expect(refused).rejects.toMatchObject({ code: 4 })
-      const metrics = (await g2.api('GET', '/metrics', undefined, null)).json as string
+      const metrics = (await g2.api('GET', '/metrics')).json as string
       expect(metrics).toMatch(/aedgw_login_failures_total\{reason="back-off"\} 1/)
     } finally {
       await g2.stop()

@@ -118,7 +118,7 @@ describe('status, last will and limits', () => {
       }
       await closed
       await calm.publishAsync(cabinetTopic('RATE-0002', 'heartbeat'), heartbeat(1), { qos: 1 })
-      const metrics = (await gw.api('GET', '/metrics', undefined, null)).json as string
+      const metrics = (await gw.api('GET', '/metrics')).json as string
       expect(metrics).toMatch(/aedgw_messages_rejected_total\{reason="rate_limited"\} [1-9]/)
       const stored = await influxRows(gw.db, `SELECT seq FROM heartbeat WHERE cabinet = 'RATE-0001'`)
       expect(stored.length).toBeLessThanOrEqual(5)

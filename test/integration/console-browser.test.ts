@@ -189,7 +189,7 @@ describe('maintenance console in a real browser', () => {
     expect((await link(flipped, 'GET', '/api/v1/link')).status).toBe(401)
     expect((await link(flipped)).status).toBe(401)
     // expired: signed with the gateway's own key, an hour ago
-    const key = SecretHasher.fromDataDir(gw.dataDir).derive('console-links')
+    const key = SecretHasher.fromDataDir(gw.dataDir).derive('console-links', 1)
     // signing needs no store: only acknowledging records a use
     const unused = { claim: () => true, release: () => {}, used: () => false }
     const signer = new SignedLinks({ key, uses: unused, clock: Date.now, ttlMs: 3_600_000 })

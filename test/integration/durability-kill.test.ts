@@ -65,7 +65,9 @@ describe('durability across a crash', () => {
         }
       }
       const depth = await eventually(async () => {
-        const r = await fetch(`${second.httpUrl}/readyz`)
+        const r = await fetch(`${second.httpUrl}/readyz`, {
+          headers: { authorization: `Bearer ${ADMIN_TOKEN}` },
+        })
         const j = (await r.json()) as { outbox: { depth: number } }
         return j.outbox.depth === 0 ? 0 : undefined
       })

@@ -67,7 +67,11 @@ describe('health-map feed', () => {
     (await feed()).features.find((f: any) => f.properties.name === name)?.properties
 
   beforeAll(async () => {
-    gw = await startTestGateway({ feeds: { readiness_interval_ms: 100 } }, clock)
+    // one-second snapshots: the test's clock runs in real time between its jumps
+    gw = await startTestGateway(
+      { feeds: { readiness_interval_ms: 100, healthmap: { snapshot_interval_ms: 1000 } } },
+      clock,
+    )
     const base = { district_code: '1047', lat: 13.6683, lon: 100.6044 }
     const office = await gw.register(OFFICE, {
       ...base,
@@ -169,6 +173,10 @@ describe('health-map feed', () => {
     const etag = first.headers.get('etag')
     expect(etag).toMatch(/^"[^"]+"$/)
     expect(first.headers.get('cache-control')).toBe('public, max-age=60')
+    // Last-Modified is a snapshot boundary, the same for every caller
+    const modified = Date.parse(first.headers.get('last-modified')!)
+    expect(modified % 1000).toBe(0)
+    expect((await get({ 'if-modified-since': first.headers.get('last-modified')! })).status).toBe(304)
     const again = await get({ 'if-none-match': etag! })
     expect(again.status).toBe(304)
     expect(await again.text()).toBe('')

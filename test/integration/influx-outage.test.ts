@@ -31,12 +31,12 @@ describe('InfluxDB down while cabinets publish', () => {
       await publishBurst(c, cabinetTopic('OUT-0001', 'heartbeat'), 200, 1200, acked)
       expect(acked.size).toBe(1200)
       const ready = await eventually(async () => {
-        const r = await gw.api('GET', '/readyz', undefined, null)
+        const r = await gw.api('GET', '/readyz')
         return r.json.checks.influxdb.ok === false ? r : undefined
       })
       expect(ready.status).toBe(200)
       expect(ready.json.outbox.depth).toBeGreaterThan(0)
-      const metrics = (await gw.api('GET', '/metrics', undefined, null)).json as string
+      const metrics = (await gw.api('GET', '/metrics')).json as string
       expect(metrics).toMatch(/aedgw_influx_write_failures_total\{kind="network"\} [1-9]/)
 
       // city operations hear of it: one storage alert for the gateway, not one per cabinet
@@ -54,7 +54,7 @@ describe('InfluxDB down while cabinets publish', () => {
       }, 30_000)
       expect([...stored.values()].every((n) => n === 1)).toBe(true)
       const after = await eventually(async () => {
-        const r = await gw.api('GET', '/readyz', undefined, null)
+        const r = await gw.api('GET', '/readyz')
         return r.json.checks.influxdb.ok && r.json.outbox.depth === 0 ? r : undefined
       })
       expect(after.status).toBe(200)

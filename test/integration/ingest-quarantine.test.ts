@@ -38,7 +38,7 @@ describe('bad payloads', () => {
       expect(item.cabinet).toBe('BAD-0001')
       expect(item.reason.startsWith(reason)).toBe(true)
       expect(Buffer.from(item.raw_base64, 'base64').toString()).toBe(payload)
-      const metrics = (await gw.api('GET', '/metrics', undefined, null)).json as string
+      const metrics = (await gw.api('GET', '/metrics')).json as string
       expect(metrics).toMatch(new RegExp(`aedgw_messages_rejected_total\\{reason="${reason}"\\} [1-9]`))
 
       const seq = 100 + cases.findIndex((c) => c[0] === name)
@@ -72,7 +72,7 @@ describe('bad payloads', () => {
     const closed = new Promise<void>((resolve) => other.once('close', () => resolve()))
     other.publish(cabinetTopic('BAD-0002', 'heartbeat'), Buffer.alloc(20_000, 0x20), { qos: 1 })
     await closed
-    const metrics = (await gw.api('GET', '/metrics', undefined, null)).json as string
+    const metrics = (await gw.api('GET', '/metrics')).json as string
     expect(metrics).toMatch(/aedgw_messages_rejected_total\{reason="packet_too_large"\} [1-9]/)
     // the broker keeps serving the others
     await client.publishAsync(topic, heartbeat(300), { qos: 1 })

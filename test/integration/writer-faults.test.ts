@@ -45,7 +45,7 @@ describe('the InfluxDB writer', () => {
         expect(Buffer.from(item.raw_base64, 'base64').toString()).toMatch(/temp_c=30\.5/)
       }
       await eventually(async () =>
-        (await gw.api('GET', '/readyz', undefined, null)).json.outbox.depth === 0 ? true : undefined,
+        (await gw.api('GET', '/readyz')).json.outbox.depth === 0 ? true : undefined,
       )
     } finally {
       await gw.stop()
@@ -76,15 +76,15 @@ describe('the InfluxDB writer', () => {
       expect(closed).toBe(true)
       expect(acked.size).toBeGreaterThan(5)
       expect(acked.size).toBeLessThan(30)
-      const ready = await gw.api('GET', '/readyz', undefined, null)
+      const ready = await gw.api('GET', '/readyz')
       expect(ready.status).toBe(503)
       expect(ready.json.checks.store.detail).toMatch(/outbox full/)
-      const metrics = (await gw.api('GET', '/metrics', undefined, null)).json as string
+      const metrics = (await gw.api('GET', '/metrics')).json as string
       expect(metrics).toMatch(/aedgw_messages_rejected_total\{reason="outbox_unavailable"\} [1-9]/)
 
       influxd = await startInfluxd(dir, influxd.port)
       await eventually(
-        async () => ((await gw.api('GET', '/readyz', undefined, null)).status === 200 ? true : undefined),
+        async () => ((await gw.api('GET', '/readyz')).status === 200 ? true : undefined),
         30_000,
       )
       const c2 = await gw.connect('QUOTA-0001', secret)

@@ -112,7 +112,7 @@ export async function subackCode(c: MqttClient, filter: string): Promise<number>
 
 /** Reads one counter (all label sets summed, or one `{label="value"}`) from /metrics. */
 export async function metric(gw: TestGateway, name: string, labels = ''): Promise<number> {
-  const text = (await gw.api('GET', '/metrics', undefined, null)).json as string
+  const text = (await gw.api('GET', '/metrics')).json as string
   let sum = 0
   for (const line of text.split('\n')) {
     if (!line.startsWith(name)) continue

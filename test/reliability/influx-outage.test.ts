@@ -41,14 +41,14 @@ describe('InfluxDB stopped under steady load', () => {
 
         await influxd.stop()
         const outageStart = Date.now()
-        const depthAtStart = (await gw.api('GET', '/readyz', undefined, null)).json.outbox.depth as number
+        const depthAtStart = (await gw.api('GET', '/readyz')).json.outbox.depth as number
         let degradedSeen = false
         let notReady = 0
         let maxDepth = 0
         let storageAlert: string | null = null
         let alertsRoute = false
         while (Date.now() - outageStart < SCALE.outageMs) {
-          const r = await gw.api('GET', '/readyz', undefined, null)
+          const r = await gw.api('GET', '/readyz')
           if (r.json.checks.influxdb.ok === false) degradedSeen = true
           if (r.status !== 200) notReady++
           maxDepth = Math.max(maxDepth, r.json.outbox.depth)
@@ -69,7 +69,7 @@ describe('InfluxDB stopped under steady load', () => {
         await load.stop()
 
         const after = await eventually(async () => {
-          const r = await gw.api('GET', '/readyz', undefined, null)
+          const r = await gw.api('GET', '/readyz')
           return r.json.checks.influxdb.ok && r.json.outbox.depth === 0 ? r : undefined
         }, 120_000)
         const v = await eventually(async () => {

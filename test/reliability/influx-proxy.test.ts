@@ -44,7 +44,7 @@ describe('InfluxDB slow or stalled behind a TCP proxy', () => {
           let maxDepth = 0
           const end = Date.now() + phaseMs
           while (Date.now() < end) {
-            const r = await gw.api('GET', '/readyz', undefined, null)
+            const r = await gw.api('GET', '/readyz')
             if (r.json.checks.influxdb.ok === false) degraded = true
             maxDepth = Math.max(maxDepth, r.json.outbox.depth)
             await new Promise((res) => setTimeout(res, 250))
@@ -61,7 +61,7 @@ describe('InfluxDB slow or stalled behind a TCP proxy', () => {
         await load.stop()
 
         await eventually(async () => {
-          const r = await gw.api('GET', '/readyz', undefined, null)
+          const r = await gw.api('GET', '/readyz')
           return r.json.checks.influxdb.ok && r.json.outbox.depth === 0 ? true : undefined
         }, 60_000)
         const v = await load.verify((q) => influxRows(gw.db, q))

@@ -38,7 +38,7 @@ describe('regression: a clock that jumps backward', () => {
         const r = await influxRows(gw.db, `SELECT seq FROM heartbeat WHERE cabinet = 'JUMPW-0001'`)
         return r.length === 2 ? r.length : undefined
       }, 20_000).catch(async () => (await influxRows(gw.db, `SELECT seq FROM heartbeat`)).length)
-      const depth = (await gw.api('GET', '/readyz', undefined, null)).json.outbox.depth
+      const depth = (await gw.api('GET', '/readyz')).json.outbox.depth
       record('bugs found', 'writer after a one-hour backward clock step', {
         acked_before_step: 2,
         stored_within_20_s: stored,

@@ -107,7 +107,9 @@ describe('repeated SIGKILL under load', () => {
         }
         const totalAcked = [...acked.values()].reduce((n, s) => n + s.size, 0)
         const depth = await eventually(async () => {
-          const r = (await (await fetch(`${gw.httpUrl}/readyz`)).json()) as { outbox: { depth: number } }
+          const r = (await (
+            await fetch(`${gw.httpUrl}/readyz`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } })
+          ).json()) as { outbox: { depth: number } }
           return r.outbox.depth === 0 ? 0 : undefined
         }, 60_000)
         record(

@@ -23,7 +23,7 @@ export function buildReceivers(
       new WebhookNotifier({
         name: 'default/webhook',
         url: config.webhook.url,
-        secret: config.webhook.secret,
+        secret: config.webhook.unsigned ? null : config.webhook.secret,
         timeoutMs: 5000,
         clock,
       }),
@@ -38,7 +38,7 @@ export function buildReceivers(
         new WebhookNotifier({
           name: `${r.name}/webhook`,
           url: r.webhook.url,
-          secret: r.webhook.secret,
+          secret: r.webhook.unsigned ? null : r.webhook.secret,
           timeoutMs: r.webhook.timeout_ms,
           clock,
         }),
@@ -52,6 +52,9 @@ export function buildReceivers(
           host: s.host as string,
           port: s.port,
           secure: s.secure,
+          requireTls: s.require_tls,
+          rejectUnauthorized: s.reject_unauthorized,
+          ca: s.ca,
           user: s.user,
           password: s.password,
           from: s.from,

@@ -28,11 +28,14 @@ export interface NotifiedAlert {
   started_at: string
   resolved_at: string | null
   cabinet: CabinetDescription & { map_url: string | null }
-  /** Signed, expiring link that opens this alert in the console and acknowledges it once; null without a public URL. */
-  console_url?: string | null
+  /**
+   * The alert in the maintenance console: a signed, expiring link that acknowledges it once
+   * (console.public_url), else `alerts.console_url`; null when neither is configured.
+   */
+  console_url: string | null
   message: {
-    en: { title: string; body: string; action: string }
-    th: { title: string; body: string; action: string }
+    en: { short: string; title: string; body: string; action: string }
+    th: { short: string; title: string; body: string; action: string }
   }
 }
 

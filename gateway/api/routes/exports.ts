@@ -7,7 +7,11 @@ import type { ApiContext } from '../context.ts'
 import { parseOr400 } from '../errors.ts'
 
 const monthParams = z.object({ month: z.string().regex(/^\d{4}-(0[1-9]|1[0-2])$/, 'must be YYYY-MM') })
-const buildQuery = z.object({ force: z.enum(['true', 'false']).optional() })
+const buildQuery = z.object({
+  force: z.enum(['true', 'false']).optional(),
+  reason: z.string().max(500).optional(),
+})
+const buildBody = z.object({ reason: z.string().max(500).optional() }).optional()
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString())
 
 /** BKKHDC dataset history, schedule and delivery state; build and deliver a month now (admin). */
@@ -45,12 +49,22 @@ export function exportRoutes(
     '/api/v1/exports/bkkhdc/:month',
     {
       preHandler: admin,
-      schema: { tags, summary: 'Build a finished month now and queue it for delivery (?force=true: again)' },
+      schema: {
+        tags,
+        summary:
+          'Build a finished month now and queue it for delivery (?force=true with {"reason": …}: again, with the first build’s suppression pattern)',
+      },
     },
     async (req, reply) => {
       const { month } = parseOr400(monthParams, req.params)
       const q = parseOr400(buildQuery, req.query)
-      const item = await exports.bkkhdc.build(month, { force: q.force === 'true', trigger: 'api' })
+      const body = parseOr400(buildBody, req.body ?? undefined)
+      const item = await exports.bkkhdc.build(month, {
+        force: q.force === 'true',
+        trigger: 'api',
+        actor: req.tokenName ?? 'unknown',
+        reason: body?.reason ?? q.reason,
+      })
       return reply.status(202).send(item)
     },
   )

@@ -9,7 +9,9 @@ const query = z.object({ format: z.enum(['geojson', 'csv']).optional() })
 
 /**
  * Public feeds. The health-map feed is GeoJSON by default; CSV with `?format=csv` or
- * `Accept: text/csv`. ETag/If-None-Match (RFC 9110 §13.1.2) lets a map poll cheaply.
+ * `Accept: text/csv`. Every caller gets the snapshot of the current boundary
+ * (`feeds.healthmap.snapshot_interval_ms`), with its ETag and Last-Modified: If-None-Match
+ * (RFC 9110 §13.1.2) or If-Modified-Since (§13.1.3) lets a map poll cheaply.
  */
 export function feedRoutes(app: FastifyInstance, ctx: ApiContext, feed: HealthMapFeed): void {
   const maxAge = ctx.config.feeds.healthmap.cache_max_age_s
@@ -30,6 +32,7 @@ export function feedRoutes(app: FastifyInstance, ctx: ApiContext, feed: HealthMa
       const etag = csv ? `"csv-${snap.etag.slice(1)}` : snap.etag
       reply
         .header('etag', etag)
+        .header('last-modified', new Date(snap.modifiedAtMs).toUTCString())
         .header('cache-control', `public, max-age=${maxAge}`)
         .header('vary', 'accept')
         .header('access-control-allow-origin', '*')
@@ -37,6 +40,9 @@ export function feedRoutes(app: FastifyInstance, ctx: ApiContext, feed: HealthMa
       if (typeof inm === 'string' && inm.split(/\s*,\s*/).some((t) => t === etag || t === `W/${etag}`)) {
         return reply.status(304).send()
       }
+      const ims = Date.parse(String(req.headers['if-modified-since'] ?? ''))
+      if (inm === undefined && Number.isFinite(ims) && snap.modifiedAtMs <= ims)
+        return reply.status(304).send()
       if (csv) {
         return reply
           .header('content-type', 'text/csv; charset=utf-8')

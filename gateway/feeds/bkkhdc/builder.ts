@@ -3,6 +3,7 @@ import type { InfluxApi } from '../../store/influx.ts'
 import { aggregate, type RegisteredCabinet } from './aggregate.ts'
 import { readCoverageHistory } from './coverage-share.ts'
 import { buildDataset, type Dataset } from './dataset.ts'
+import { applyPattern, type SuppressionPattern } from './pattern.ts'
 import { periodOf } from './period.ts'
 import { readHistory } from './queries.ts'
 
@@ -22,11 +23,20 @@ export function registeredCabinets(registry: Pick<Registry, 'list'>): Registered
   }))
 }
 
-/** Builds one month's dataset from InfluxDB history and the registry. */
-export async function buildMonth(deps: BuilderDeps, month: string, id: string): Promise<Dataset> {
+/**
+ * Builds one month's dataset from InfluxDB history and the registry. A rebuild passes the first
+ * build's pattern: the same districts grouped, every cell it suppressed suppressed again.
+ */
+export async function buildMonth(
+  deps: BuilderDeps,
+  month: string,
+  id: string,
+  pattern: SuppressionPattern | null = null,
+): Promise<Dataset> {
   const period = periodOf(month)
   const history = await readHistory(deps.influx, period)
   history.coverage = await readCoverageHistory(deps.influx, period.startMs, period.endMs)
-  const tables = aggregate(period, history, registeredCabinets(deps.registry))
-  return buildDataset(id, period, tables, deps.clock())
+  const tables = aggregate(period, history, registeredCabinets(deps.registry), pattern?.grouped)
+  if (pattern) applyPattern(tables, pattern)
+  return buildDataset(id, period, tables, deps.clock(), pattern?.datasetId ?? null)
 }

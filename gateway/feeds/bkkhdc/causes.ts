@@ -1,6 +1,11 @@
-/** Why a cabinet counted as unavailable, as the dataset reports it. */
+/**
+ * Why a cabinet counted as unavailable, as the dataset reports it: `offline` is "not monitored"
+ * (the gateway cannot tell whether the AED is ready), the others are "AED not ready".
+ */
 export const CAUSES = ['battery', 'pads', 'self_test', 'offline', 'missing', 'other'] as const
 export type Cause = (typeof CAUSES)[number]
+export const NOT_READY_CAUSES = ['missing', 'battery', 'pads', 'self_test', 'other'] as const
+export type NotReadyCause = (typeof NOT_READY_CAUSES)[number]
 
 // Rule types (gateway/rules/*.ts) in the order a cause is chosen when several hold at once: the
 // AED being away outweighs everything, then no contact, then the parts a technician replaces.

@@ -6,7 +6,7 @@ import { ALERT_COLUMNS, DAILY_COLUMNS, type DatasetTables, MONTHLY_COLUMNS } fro
 import type { Period } from './period.ts'
 import { SUPPRESSED } from './suppress.ts'
 
-export const SCHEMA_VERSION = '1.0'
+export const SCHEMA_VERSION = '2.0'
 
 export interface ManifestFile {
   name: string
@@ -22,7 +22,14 @@ export interface Manifest {
   producer: string
   period: { month: string; first_day: string; last_day: string; time_zone: 'Asia/Bangkok' }
   generated_at: string
-  suppression: { rule: string; marker: string }
+  suppression: {
+    rule: string
+    marker: string
+    /** Districts reported together as `district_code` "small" (fewer than 5 cabinets). */
+    grouped_districts: string[]
+    /** For a rebuild: the dataset whose suppression pattern it reuses. */
+    pattern_of: string | null
+  }
   files: ManifestFile[]
 }
 
@@ -46,6 +53,7 @@ export function buildDataset(
   period: Period,
   tables: DatasetTables,
   generatedMs: number,
+  patternOf: string | null = null,
 ): Dataset {
   const files: Record<string, string> = {
     'daily.csv': toCsv(DAILY_COLUMNS, tables.daily),
@@ -69,8 +77,10 @@ export function buildDataset(
     },
     generated_at: new Date(generatedMs).toISOString(),
     suppression: {
-      rule: 'counts from 1 to 4, and measures over 1 to 4 cabinets or episodes',
+      rule: 'counts from 1 to 4, and measures over 1 to 4 cabinets, contributors or (median) fewer than 10 spells; hours in whole-hour bands, availability in a band no sharper than them; districts with fewer than 5 cabinets grouped',
       marker: SUPPRESSED,
+      grouped_districts: tables.grouped,
+      pattern_of: patternOf,
     },
     files: Object.entries(files).map(([name, text]) => ({
       name,

@@ -1,6 +1,11 @@
 import type { Logger } from 'pino'
 import type { ExportItem, ExportStore } from './export-store.ts'
 
+/** The host a dataset goes to, for the audit log. */
+function hostOf(url: string): string {
+  return new URL(url).host
+}
+
 export interface DeliveryConfig {
   url: string | null
   token: string | null
@@ -82,7 +87,12 @@ export class ExportDelivery {
           dataset_id: item.dataset_id,
           month: item.month,
           action: 'delivered',
-          detail: { status, attempt: item.attempts + 1 },
+          detail: {
+            status,
+            attempt: item.attempts + 1,
+            destination_host: hostOf(url),
+            files: Object.fromEntries(item.manifest.files.map((f) => [f.name, f.sha256])),
+          },
         })
         log.info({ dataset: item.dataset_id, attempt: item.attempts + 1 }, 'BKKHDC dataset delivered')
         return
@@ -108,7 +118,12 @@ export class ExportDelivery {
       dataset_id: item.dataset_id,
       month: item.month,
       action: next === null ? 'failed' : 'attempt_failed',
-      detail: { error, attempt, ...(next === null ? {} : { next_attempt_ms: next }) },
+      detail: {
+        error,
+        attempt,
+        destination_host: config.url ? hostOf(config.url) : null,
+        ...(next === null ? {} : { next_attempt_ms: next }),
+      },
     })
     if (next === null)
       log.error(

@@ -22,6 +22,10 @@ export interface AuditEntry {
   month: string | null
   action: string
   detail: Record<string, unknown>
+  /** The previous entry's hash (null for the first, and for entries written before chaining). */
+  prev_hash: string | null
+  /** SHA-256 over prev_hash and this entry (audit-chain.ts); null for entries before chaining. */
+  hash: string | null
 }
 
 /**
@@ -43,7 +47,10 @@ export interface ExportStore {
   delivered(datasetId: string, nowMs: number): Promise<void>
   /** Counts a failed attempt; a null `nextAttemptMs` gives up (state `failed`). */
   attemptFailed(datasetId: string, error: string, nextAttemptMs: number | null): Promise<void>
-  audit(e: Omit<AuditEntry, 'id'>): Promise<void>
+  /** Appends an entry chained to the last one (its id, prev_hash and hash are the store's). */
+  audit(e: Omit<AuditEntry, 'id' | 'prev_hash' | 'hash'>): Promise<void>
   /** The latest audit entries, newest first. */
   auditLog(limit?: number): Promise<AuditEntry[]>
+  /** Every audit entry, oldest first (to verify the chain). */
+  auditChain(): Promise<AuditEntry[]>
 }

@@ -3,9 +3,10 @@ import type { Logger } from 'pino'
 import { AedgwError } from '../../lib/errors.ts'
 import type { FeedsConfig } from '../config.ts'
 import { type BuilderDeps, buildMonth } from './builder.ts'
-import { datasetId } from './dataset.ts'
+import { type Dataset, datasetId, SCHEMA_VERSION } from './dataset.ts'
 import { ExportDelivery } from './delivery.ts'
 import type { ExportItem, ExportStore } from './export-store.ts'
+import { patternOf, type SuppressionPattern } from './pattern.ts'
 import { monthEnded, periodOf, previousMonth } from './period.ts'
 import { nextRun } from './schedule.ts'
 
@@ -16,10 +17,32 @@ export interface BkkhdcExportsDeps extends BuilderDeps {
   fetch?: typeof fetch
 }
 
+/** Who asks for a build, and for a rebuild why: both go to the audit log. */
+export interface BuildRequest {
+  force: boolean
+  /** schedule, api, cli */
+  trigger: string
+  /** The API token's name, or the trigger when no token acted. */
+  actor: string
+  /** Required for a rebuild (`force` of a month built before). */
+  reason?: string | undefined
+}
+
+/** The host a dataset goes to, for the audit log; null when delivery is off. */
+export function destinationHost(url: string | null): string | null {
+  return url ? new URL(url).host : null
+}
+
+/** File name → SHA-256 of a dataset's files, as its manifest states them. */
+export function fileHashes(manifest: Dataset['manifest']): Record<string, string> {
+  return Object.fromEntries(manifest.files.map((f) => [f.name, f.sha256]))
+}
+
 /**
  * The monthly BKKHDC dataset: scheduled build of the previous month (node-cron, Asia/Bangkok),
  * build on request, durable delivery. A month is built and delivered once; a second build of it
- * happens only when asked for (`force`) and goes out under a new dataset id.
+ * happens only when an admin asks for it (`force`) with a reason, goes out under a new dataset
+ * id, and reuses the first build's suppression pattern (or is withheld when it cannot).
  */
 export class BkkhdcExports {
   private readonly deps: BkkhdcExportsDeps
@@ -75,14 +98,14 @@ export class BkkhdcExports {
         await this.audit('skipped', null, month, { reason: 'already built', trigger: 'schedule' })
         return
       }
-      await this.build(month, { force: false, trigger: 'schedule' })
+      await this.build(month, { force: false, trigger: 'schedule', actor: 'schedule' })
     } catch (err) {
       this.deps.log.error({ err, month }, 'scheduled BKKHDC build failed')
     }
   }
 
   /** Builds a finished month and queues it for delivery. */
-  async build(month: string, opts: { force: boolean; trigger: string }): Promise<ExportItem> {
+  async build(month: string, opts: BuildRequest): Promise<ExportItem> {
     const { store, clock, log } = this.deps
     periodOf(month)
     if (!monthEnded(month, clock()))
@@ -94,22 +117,61 @@ export class BkkhdcExports {
         'AEDGW_ERR_EXPORT_EXISTS',
         `${month} was built already as ${latest.dataset_id} (${latest.state}); add ?force=true to build it again`,
       )
+    const reason = opts.reason?.trim() ?? ''
+    if (latest && reason.length === 0)
+      throw new AedgwError(
+        'AEDGW_ERR_REBUILD_REASON',
+        `${month} was built already as ${latest.dataset_id}; a rebuild needs {"reason": "…"}`,
+      )
     const revision = (latest?.revision ?? 0) + 1
     const id = datasetId(month, revision)
+    const who = { trigger: opts.trigger, actor: opts.actor, ...(latest ? { reason } : {}) }
+    const pattern = latest ? await this.patternFor(latest, id, who) : null
     let ds: Awaited<ReturnType<typeof buildMonth>>
     try {
-      ds = await buildMonth(this.deps, month, id)
+      ds = await buildMonth(this.deps, month, id, pattern)
     } catch (err) {
-      await this.audit('build_failed', id, month, { trigger: opts.trigger, error: String(err) })
+      await this.audit('build_failed', id, month, { ...who, error: String(err) })
       const message = `could not read InfluxDB history: ${String(err)}`
       throw new AedgwError('AEDGW_ERR_INFLUX_UNAVAILABLE', message, { cause: err })
     }
     await store.insert(ds, revision, clock())
     const rows = Object.fromEntries(ds.manifest.files.map((f) => [f.name, f.rows]))
-    await this.audit('built', id, month, { trigger: opts.trigger, rows })
-    log.info({ dataset: id, rows, trigger: opts.trigger }, 'BKKHDC dataset built and queued')
+    await this.audit(latest ? 'rebuilt' : 'built', id, month, {
+      ...who,
+      ...(pattern ? { pattern_of: pattern.datasetId } : {}),
+      rows,
+      files: fileHashes(ds.manifest),
+      destination_host: destinationHost(this.deps.config.url),
+    })
+    log.info(
+      { dataset: id, rows, trigger: opts.trigger, actor: opts.actor },
+      'BKKHDC dataset built and queued',
+    )
     void this.delivery.tick().catch((err: unknown) => log.error({ err }, 'BKKHDC delivery failed'))
     return (await store.forMonth(month))[0] as ExportItem
+  }
+
+  /** The suppression pattern of the month's latest build, or withheld (throws) when it cannot be reused. */
+  private async patternFor(
+    latest: ExportItem,
+    id: string,
+    who: Record<string, unknown>,
+  ): Promise<SuppressionPattern> {
+    const m = latest.manifest
+    if (m.schema_version !== SCHEMA_VERSION) {
+      await this.audit('rebuild_withheld', id, m.period.month, {
+        ...who,
+        previous: latest.dataset_id,
+        previous_schema: m.schema_version,
+      })
+      throw new AedgwError(
+        'AEDGW_ERR_REBUILD_WITHHELD',
+        `${latest.dataset_id} has schema ${m.schema_version}; its suppression pattern does not fit schema ${SCHEMA_VERSION}`,
+      )
+    }
+    const files = await this.deps.store.files(latest.dataset_id)
+    return patternOf(latest.dataset_id, m.suppression.grouped_districts ?? [], files)
   }
 
   private audit(

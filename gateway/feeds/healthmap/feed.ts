@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto'
-import type { SecretHasher } from '../../lib/secrets.ts'
+import type { PurposeKey } from '../../lib/secrets.ts'
 import { districtByCode } from '../../protocol/districts.ts'
 import type { Registration } from '../../protocol/registration.ts'
 import type { Registry } from '../../registry/registry.ts'
@@ -46,39 +46,76 @@ export interface HealthMapSnapshot {
   /** Strong ETag over the serialized collection (RFC 9110 §8.8.3). */
   etag: string
   body: string
+  /** The boundary this snapshot was built for (epoch ms). */
+  builtAtMs: number
+  /** The boundary at which this content was first published (Last-Modified, RFC 9110 §8.8.2). */
+  modifiedAtMs: number
 }
 
 export interface HealthMapFeedDeps {
   registry: Pick<Registry, 'list'>
   readinessOf: ReadinessOf
-  hasher: SecretHasher
+  /** The key derived for public ids (`SecretHasher.derive(PUBLIC_ID_PURPOSE, version)`). */
+  idKey: PurposeKey
   openingHours: OpeningHoursEvaluator
   clock: () => number
+  /** Snapshot period: the feed changes only when the clock crosses a multiple of it. */
+  intervalMs: number
+  /** Cabinets registered with `access` private or no are left out unless this is true. */
+  includePrivate: boolean
 }
+
+/** OpenStreetMap access values that keep the public out (https://wiki.openstreetmap.org/wiki/Key:access). */
+const CLOSED_ACCESS = new Set(['private', 'no'])
 
 /**
  * The public health-map feed: one GeoJSON Point per registered, non-retired cabinet (RFC 7946,
  * coordinates [lon, lat]). It carries what a bystander needs and nothing that tells of an
- * emergency: no reason, battery, door state, secret, cabinet id or exact time. `status_updated`
- * is when the public status last changed as seen by this process (time of first computation after
- * a restart), rounded down to 15 minutes.
+ * emergency: no reason, battery, door state, secret, cabinet id or exact time.
+ *
+ * It is a snapshot, rebuilt only when the clock crosses a multiple of `intervalMs` (default 5
+ * minutes) and the same for every caller until the next one: an AED taken out at 10:02 shows at
+ * 10:05, and polling every second learns no more than the 5-minute window it happened in. Were the
+ * feed computed per request, its status and ETag would change in the very response after the
+ * removal and give the time of an emergency to within one poll. `status_updated` is the boundary
+ * at which the status last changed as seen by this process (the first snapshot after a restart),
+ * rounded down to 15 minutes.
  */
 export class HealthMapFeed {
   private readonly deps: HealthMapFeedDeps
   private readonly since = new Map<string, { status: PublicStatus; atMs: number }>()
   private readonly ids = new Map<string, string>()
+  private current: HealthMapSnapshot | null = null
 
   constructor(deps: HealthMapFeedDeps) {
     this.deps = deps
   }
 
+  /**
+   * The snapshot of the current boundary, built by the first caller after the boundary passed
+   * (whoever polls at the boundary gets what a timer would have built then; no one sees a change
+   * before the boundary after it).
+   */
   snapshot(): HealthMapSnapshot {
-    const now = this.deps.clock()
+    const boundary = this.boundaryOf(this.deps.clock())
+    if (this.current?.builtAtMs === boundary) return this.current
+    const next = this.build(boundary)
+    if (this.current?.etag === next.etag) next.modifiedAtMs = this.current.modifiedAtMs
+    this.current = next
+    return next
+  }
+
+  private boundaryOf(ms: number): number {
+    return Math.floor(ms / this.deps.intervalMs) * this.deps.intervalMs
+  }
+
+  private build(at: number): HealthMapSnapshot {
     const features: HealthMapFeature[] = []
     const seen = new Set<string>()
     for (const c of this.deps.registry.list()) {
       if (c.retired) continue
-      features.push(this.feature(c.registration, now))
+      if (!this.deps.includePrivate && CLOSED_ACCESS.has(c.registration.access ?? '')) continue
+      features.push(this.feature(c.registration, at))
       seen.add(c.registration.id)
     }
     for (const id of this.since.keys()) if (!seen.has(id)) this.since.delete(id)
@@ -86,7 +123,7 @@ export class HealthMapFeed {
     const collection: HealthMapCollection = { type: 'FeatureCollection', features }
     const body = JSON.stringify(collection)
     const etag = `"${createHash('sha256').update(body).digest('base64url').slice(0, 32)}"`
-    return { collection, etag, body }
+    return { collection, etag, body, builtAtMs: at, modifiedAtMs: at }
   }
 
   private feature(reg: Registration, now: number): HealthMapFeature {
@@ -126,7 +163,7 @@ export class HealthMapFeed {
   private publicIdOf(cabinetId: string): string {
     let id = this.ids.get(cabinetId)
     if (!id) {
-      id = publicId(this.deps.hasher, cabinetId)
+      id = publicId(this.deps.idKey, cabinetId)
       this.ids.set(cabinetId, id)
     }
     return id

@@ -1,16 +1,18 @@
-import type { SecretHasher } from '../../lib/secrets.ts'
+import type { PurposeKey } from '../../lib/secrets.ts'
 
-// Domain separation: the same server key also hashes secrets and tokens.
-const CONTEXT = Buffer.from('aedgw healthmap public id v1', 'utf8')
+/** The purpose the public-id key is derived for (`SecretHasher.derive`). */
+export const PUBLIC_ID_PURPOSE = 'healthmap public id'
 const BASE32 = 'abcdefghijklmnopqrstuvwxyz234567'
 
 /**
- * A stable, opaque public id: HMAC-SHA-256 of the cabinet id under the server key, first 80 bits
- * in base32 (16 characters). Stable across restarts (the key lives in the data dir), and without
- * the key no one can tell which cabinet id it stands for.
+ * A stable, opaque public id: HMAC-SHA-256 of the cabinet id under a key derived for this purpose
+ * alone (never the key that hashes secrets and tokens), first 80 bits in base32 (16 characters).
+ * Stable across restarts (the server key lives in the data dir) while
+ * `feeds.healthmap.public_id_key_version` stays; raising it gives every cabinet a new id that
+ * cannot be linked to the old one. Without the key no one can tell which cabinet id it stands for.
  */
-export function publicId(hasher: SecretHasher, cabinetId: string): string {
-  const digest = hasher.hash(cabinetId, CONTEXT)
+export function publicId(key: PurposeKey, cabinetId: string): string {
+  const digest = key.mac(cabinetId)
   let out = ''
   let bits = 0
   let value = 0

@@ -5,7 +5,7 @@ export interface HealthMapPushDeps {
   snapshot: () => HealthMapSnapshot
   url: string
   token: string | null
-  /** The feed must stay unchanged this long before it is pushed (a burst of changes → one push). */
+  /** How often a new snapshot is looked for. */
   debounceMs: number
   timeoutMs: number
   log: Logger
@@ -13,16 +13,15 @@ export interface HealthMapPushDeps {
 }
 
 /**
- * Pushes the feed to the health map when it changes, debounced: every `debounceMs` the feed is
- * computed; a new version is pushed once it has been seen unchanged on two checks in a row, or
- * after five checks whatever happens. A failed push is tried again at the next check.
+ * Pushes the feed's snapshots to the health map: every `debounceMs` the current snapshot is taken
+ * (the same one every caller of the feed gets, rebuilt only on the snapshot boundaries) and pushed
+ * when it differs from the last one pushed. A push therefore never tells the health map of a
+ * change earlier than the public feed shows it. A failed push is tried again at the next check.
  */
 export class HealthMapPush {
   private readonly deps: HealthMapPushDeps
   private timer: NodeJS.Timeout | null = null
   private pushed: string | null = null
-  private candidate: string | null = null
-  private waited = 0
   private inFlight: Promise<void> | null = null
 
   constructor(deps: HealthMapPushDeps) {
@@ -45,15 +44,7 @@ export class HealthMapPush {
   async check(): Promise<void> {
     if (this.inFlight) return
     const snap = this.deps.snapshot()
-    if (snap.etag === this.pushed) {
-      this.candidate = null
-      this.waited = 0
-      return
-    }
-    this.waited++
-    const stable = snap.etag === this.candidate
-    this.candidate = snap.etag
-    if (!stable && this.waited < 5) return
+    if (snap.etag === this.pushed) return
     this.inFlight = this.push(snap).finally(() => {
       this.inFlight = null
     })
@@ -62,7 +53,11 @@ export class HealthMapPush {
 
   private async push(snap: HealthMapSnapshot): Promise<void> {
     const { url, token, timeoutMs, log } = this.deps
-    const headers: Record<string, string> = { 'content-type': 'application/geo+json', etag: snap.etag }
+    const headers: Record<string, string> = {
+      'content-type': 'application/geo+json',
+      etag: snap.etag,
+      'last-modified': new Date(snap.modifiedAtMs).toUTCString(),
+    }
     if (token) headers.authorization = `Bearer ${token}`
     try {
       const res = await (this.deps.fetch ?? fetch)(url, {
@@ -77,7 +72,6 @@ export class HealthMapPush {
         return
       }
       this.pushed = snap.etag
-      this.waited = 0
       log.info({ features: snap.collection.features.length }, 'health-map feed pushed')
     } catch (err) {
       log.warn({ err: String(err) }, 'health-map push failed; retrying at the next check')

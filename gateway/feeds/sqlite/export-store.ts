@@ -1,4 +1,5 @@
 import type Database from 'better-sqlite3'
+import { auditHash } from '../bkkhdc/audit-chain.ts'
 import type { Dataset, Manifest } from '../bkkhdc/dataset.ts'
 import type { AuditEntry, ExportItem, ExportStore } from '../bkkhdc/export-store.ts'
 
@@ -82,16 +83,41 @@ export class SqliteExportStore implements ExportStore {
       .run(error, nextAttemptMs, nextAttemptMs, datasetId)
   }
 
-  async audit(e: Omit<AuditEntry, 'id'>): Promise<void> {
-    this.db
-      .prepare('INSERT INTO bkkhdc_audit (at_ms, dataset_id, month, action, detail) VALUES (?, ?, ?, ?, ?)')
-      .run(e.at_ms, e.dataset_id, e.month, e.action, JSON.stringify(e.detail))
+  /** One transaction: the last hash is read and the new entry chained to it before anyone else writes. */
+  async audit(e: Omit<AuditEntry, 'id' | 'prev_hash' | 'hash'>): Promise<void> {
+    this.db.transaction(() => {
+      const last = this.db.prepare('SELECT id, hash FROM bkkhdc_audit ORDER BY id DESC LIMIT 1').get() as
+        | { id: number; hash: string | null }
+        | undefined
+      const detail = JSON.parse(JSON.stringify(e.detail)) as Record<string, unknown>
+      const entry = { ...e, detail, id: (last?.id ?? 0) + 1, prev_hash: last?.hash ?? null }
+      this.db
+        .prepare(
+          'INSERT INTO bkkhdc_audit (id, at_ms, dataset_id, month, action, detail, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+        )
+        .run(
+          entry.id,
+          e.at_ms,
+          e.dataset_id,
+          e.month,
+          e.action,
+          JSON.stringify(detail),
+          entry.prev_hash,
+          auditHash(entry),
+        )
+    })()
   }
 
   async auditLog(limit = 200): Promise<AuditEntry[]> {
-    const rows = this.db.prepare('SELECT * FROM bkkhdc_audit ORDER BY id DESC LIMIT ?').all(limit) as Array<
-      Omit<AuditEntry, 'detail'> & { detail: string }
-    >
+    return this.auditRows('SELECT * FROM bkkhdc_audit ORDER BY id DESC LIMIT ?', limit)
+  }
+
+  async auditChain(): Promise<AuditEntry[]> {
+    return this.auditRows('SELECT * FROM bkkhdc_audit ORDER BY id')
+  }
+
+  private auditRows(sql: string, ...params: unknown[]): AuditEntry[] {
+    const rows = this.db.prepare(sql).all(...params) as Array<Omit<AuditEntry, 'detail'> & { detail: string }>
     return rows.map((r) => ({ ...r, detail: JSON.parse(r.detail) as Record<string, unknown> }))
   }
 }

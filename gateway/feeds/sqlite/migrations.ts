@@ -36,4 +36,13 @@ export const feedsMigrations: Migration[] = [
       );
     `,
   },
+  {
+    // audit entries chained by hash (feeds/bkkhdc/audit-chain.ts); older entries stay unchained
+    module: 'feeds',
+    version: 2,
+    up: `
+      ALTER TABLE bkkhdc_audit ADD COLUMN prev_hash TEXT;
+      ALTER TABLE bkkhdc_audit ADD COLUMN hash TEXT;
+    `,
+  },
 ]

@@ -5,7 +5,7 @@ import { consoleLinkUrl, SignedLinks } from '../../../gateway/alerts/signed-link
 import { SqliteLinkUseStore } from '../../../gateway/alerts/sqlite/link-use-store.ts'
 import { alertsMigrations } from '../../../gateway/alerts/sqlite/migrations.ts'
 import { runMigrations } from '../../../gateway/lib/migrations.ts'
-import { SecretHasher } from '../../../gateway/lib/secrets.ts'
+import { PurposeKey, SecretHasher } from '../../../gateway/lib/secrets.ts'
 import { FakeClock } from '../../helpers/readings.ts'
 
 const HOUR = 3_600_000
@@ -16,7 +16,7 @@ function memoryDb(): Database.Database {
   return db
 }
 
-function setup(key: Buffer = randomBytes(32), db = memoryDb()) {
+function setup(key: PurposeKey = new PurposeKey('console-links', 1, randomBytes(32)), db = memoryDb()) {
   const clock = new FakeClock()
   const links = new SignedLinks({ key, uses: new SqliteLinkUseStore(db), clock: clock.fn, ttlMs: 72 * HOUR })
   return { links, clock, db, key }
@@ -92,11 +92,11 @@ describe('signed alert links', () => {
 
   it('uses a key derived per purpose from the server key', () => {
     const hasher = new SecretHasher(randomBytes(32))
-    const k1 = hasher.derive('console-links')
-    expect(k1).toEqual(hasher.derive('console-links'))
-    expect(k1).not.toEqual(hasher.derive('something-else'))
+    const k1 = hasher.derive('console-links', 1)
+    expect(k1.mac('x')).toEqual(hasher.derive('console-links', 1).mac('x'))
+    expect(k1.mac('x')).not.toEqual(hasher.derive('something-else', 1).mac('x'))
     const { links } = setup(k1)
-    const other = setup(hasher.derive('something-else'))
+    const other = setup(hasher.derive('something-else', 1))
     expect(other.links.verify(links.sign('al_abc123')).ok).toBe(false)
   })
 

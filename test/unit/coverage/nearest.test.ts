@@ -4,6 +4,7 @@ import { PublicNearest } from '../../../gateway/coverage/public-nearest.ts'
 import { usableNow } from '../../../gateway/coverage/usable.ts'
 import { HealthMapFeed } from '../../../gateway/feeds/healthmap/feed.ts'
 import { OpeningHoursEvaluator } from '../../../gateway/feeds/healthmap/opening-hours.ts'
+import { PUBLIC_ID_PURPOSE } from '../../../gateway/feeds/healthmap/public-id.ts'
 import { bkk, CENTRE, CONFIG, FixtureCity, M_PER_DEG, offset } from './fixture-city.ts'
 
 /**
@@ -172,9 +173,11 @@ describe('public nearest AEDs', () => {
     const feed = new HealthMapFeed({
       registry: city.registry,
       readinessOf: (id) => ({ readiness: city.readiness.get(id) ?? 'unknown', reasons: [] }),
-      hasher: city.hasher,
+      idKey: city.hasher.derive(PUBLIC_ID_PURPOSE, 1),
       openingHours: new OpeningHoursEvaluator(),
       clock: city.clock,
+      intervalMs: 300_000,
+      includePrivate: false,
     })
     const pub = new PublicNearest({ feed, config: CONFIG, clock: city.clock })
     const aeds = pub.nearest(CENTRE.lat, CENTRE.lon, 10, 2000)

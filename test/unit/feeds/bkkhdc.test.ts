@@ -1,9 +1,11 @@
 import pino from 'pino'
 import { describe, expect, it } from 'vitest'
 import { loadConfig } from '../../../gateway/config/load.ts'
+import { aggregate, type Row } from '../../../gateway/feeds/bkkhdc/aggregate.ts'
 import { causeOf } from '../../../gateway/feeds/bkkhdc/causes.ts'
 import { BkkhdcExports } from '../../../gateway/feeds/bkkhdc/exports.ts'
 import { periodOf, previousMonth } from '../../../gateway/feeds/bkkhdc/period.ts'
+import type { History } from '../../../gateway/feeds/bkkhdc/queries.ts'
 import { nextRun } from '../../../gateway/feeds/bkkhdc/schedule.ts'
 import { SUPPRESSED, suppressCount, suppressMeasure } from '../../../gateway/feeds/bkkhdc/suppress.ts'
 
@@ -89,5 +91,46 @@ describe('schedule', () => {
     // Mondays at 08:30 Bangkok: 30 November 2026 is a Monday
     expect(iso(nextRun('30 8 * * 1', Date.UTC(2026, 10, 26)))).toBe('2026-11-30T01:30:00.000Z')
     expect(iso(nextRun('*/15 9-10 1,15 * *', Date.UTC(2026, 10, 26)))).toBe('2026-12-01T02:00:00.000Z')
+  })
+})
+
+describe('median minutes to restore', () => {
+  // five cabinets in Bang Na, all ready before March 2026 (Bangkok time)
+  const bkk = (d: number, h = 0, m = 0) => Date.UTC(2026, 2, d, h - 7, m)
+  const cabinets = ['1', '2', '3', '4', '5'].map((n) => ({
+    id: `BKK-1047-000${n}`,
+    district: '1047',
+    createdMs: Date.UTC(2025, 0, 1),
+    retiredMs: null,
+  }))
+  /** One spell per entry: cabinet index and minutes unavailable, each on its own day. */
+  function monthWith(spells: number[]): Row {
+    const readiness: History['readiness'] = new Map(
+      cabinets.map((c) => [
+        c.id,
+        { district: '1047', initial: { atMs: bkk(-5), state: 'ready', codes: '' }, points: [] },
+      ]),
+    )
+    spells.forEach((minutes, i) => {
+      const points = readiness.get(cabinets[i % 5]!.id)!.points
+      points.push(
+        { atMs: bkk(i + 1, 9), state: 'not_ready', codes: 'battery_low' },
+        { atMs: bkk(i + 1, 9) + minutes * 60_000, state: 'ready', codes: '' },
+      )
+    })
+    const history: History = { readiness, reporting: [], aedUses: new Map(), alerts: new Map(), expiries: [] }
+    return aggregate(periodOf('2026-03'), history, cabinets).monthly[0]!
+  }
+
+  it('is suppressed from fewer than 10 spells: the median of an odd number of them is one real spell', () => {
+    expect(monthWith([31, 47, 52, 64, 90]).median_minutes_to_restore).toBe(SUPPRESSED)
+    expect(monthWith([31, 47, 52, 64, 90, 91, 93, 95, 97]).median_minutes_to_restore).toBe(SUPPRESSED)
+  })
+
+  it('is rounded to 5 minutes from 10 spells or more', () => {
+    // median of ten: (64 + 71) / 2 = 67.5 → 70
+    expect(monthWith([31, 47, 52, 58, 64, 71, 90, 93, 95, 97]).median_minutes_to_restore).toBe(70)
+    // eleven: the sixth, 62, is written 60, not as the real spell
+    expect(monthWith([31, 47, 52, 58, 61, 62, 71, 90, 93, 95, 97]).median_minutes_to_restore).toBe(60)
   })
 })

@@ -8,6 +8,7 @@ import { SqliteDeliveryStore } from '../../../gateway/alerts/sqlite/delivery-sto
 import { SqliteSilenceStore } from '../../../gateway/alerts/sqlite/silence-store.ts'
 import { SqliteTokenStore } from '../../../gateway/api/sqlite/token-store.ts'
 import { SqliteRetainedStore } from '../../../gateway/broker/sqlite/retained-store.ts'
+import { verifyAuditChain } from '../../../gateway/feeds/bkkhdc/audit-chain.ts'
 import { SqliteExportStore } from '../../../gateway/feeds/sqlite/export-store.ts'
 import { SqliteReadinessHistoryStore } from '../../../gateway/feeds/sqlite/readiness-history-store.ts'
 import { createLogger } from '../../../gateway/lib/logger.ts'
@@ -84,6 +85,9 @@ describe('state.db migrations', () => {
     expect(new Set(recorded.map((r) => r.module))).toEqual(
       new Set(['alerts', 'api', 'broker', 'feeds', 'registry', 'state']),
     )
+    // the audit entry written before chaining stays, unchained; new entries chain after it
+    await exports.audit({ at_ms: 1, dataset_id: null, month: '2025-12', action: 'built', detail: {} })
+    expect(verifyAuditChain(await exports.auditChain())).toMatchObject({ ok: true, unchained: 1, checked: 1 })
   })
 
   it('opens an outbox.db created before migrations with its unwritten lines', async () => {

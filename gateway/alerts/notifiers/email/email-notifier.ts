@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs'
 import nodemailer, { type Transporter } from 'nodemailer'
 import { renderText } from '../../messages.ts'
 import type { Notification, Notifier, SendResult } from '../notifier.ts'
@@ -7,6 +8,12 @@ export interface EmailOptions {
   host: string
   port: number
   secure: boolean
+  /** Refuse to send unless STARTTLS succeeds (when not `secure` from the start). */
+  requireTls: boolean
+  /** Check the server's certificate (against `ca` when given, else the system's CAs). */
+  rejectUnauthorized: boolean
+  /** PEM file of a private CA that signed the relay's certificate. */
+  ca: string | null
   user: string | null
   password: string | null
   from: string
@@ -17,7 +24,9 @@ export interface EmailOptions {
 /**
  * Mail over SMTP (nodemailer). SMTP 4xx replies are transient and 5xx permanent (RFC 5321 §4.2.1);
  * a connection failure is transient. The Message-ID comes from the notification id, so a resent
- * copy is recognisable as the same message.
+ * copy is recognisable as the same message. TLS is required and the server's certificate checked
+ * by default (an alert tells of an emergency at a place); the subject says only how many alerts
+ * and how severe, the body carries the rest and the console link.
  */
 export class EmailNotifier implements Notifier {
   readonly name: string
@@ -39,8 +48,8 @@ export class EmailNotifier implements Notifier {
       connectionTimeout: o.timeoutMs,
       greetingTimeout: o.timeoutMs,
       socketTimeout: o.timeoutMs,
-      // a local relay without a certificate is common on city networks; STARTTLS is still used when offered
-      tls: { rejectUnauthorized: false },
+      requireTLS: o.requireTls,
+      tls: { rejectUnauthorized: o.rejectUnauthorized, ...(o.ca ? { ca: readFileSync(o.ca) } : {}) },
     })
     const { subject, text } = renderText(n, 100_000)
     try {

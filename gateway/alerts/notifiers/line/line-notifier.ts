@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto'
-import { renderText } from '../../messages.ts'
+import { renderMinimal } from '../../messages.ts'
 import { resultOfError, resultOfStatus } from '../http-result.ts'
 import type { Notification, Notifier, SendResult } from '../notifier.ts'
 
@@ -22,7 +22,9 @@ export function lineRetryKey(id: string): string {
  * LINE Messaging API push message
  * (https://developers.line.biz/en/reference/messaging-api/#send-push-message): POST
  * {base}/v2/bot/message/push, Bearer channel access token, body {to, messages[≤5]}, text ≤ 5000
- * characters. A 409 for a retry key means LINE already accepted that request: delivered.
+ * characters. A 409 for a retry key means LINE already accepted that request: delivered. The text
+ * is minimal (what, which district, the console link): chat messages show on lock screens and
+ * stay on phones; the detail is behind the link.
  */
 export class LineNotifier implements Notifier {
   readonly name: string
@@ -34,7 +36,7 @@ export class LineNotifier implements Notifier {
   }
 
   async send(n: Notification): Promise<SendResult> {
-    const { text } = renderText(n, 5000)
+    const text = renderMinimal(n, 5000)
     const body = JSON.stringify({ to: this.opts.to, messages: [{ type: 'text', text }] })
     try {
       const res = await fetch(`${this.opts.baseUrl.replace(/\/$/, '')}/v2/bot/message/push`, {
