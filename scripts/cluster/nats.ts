@@ -85,6 +85,15 @@ export function startNatsNode(all: NatsNode[], n: NatsNode): void {
 
 /** Resolves when every node answers /healthz (JetStream meta leader elected, streams current). */
 export async function startNatsCluster(o: NatsClusterOptions): Promise<NatsNode[]> {
+  try {
+    return await formCluster(o)
+  } catch (err) {
+    await stopNatsCluster(o)
+    throw err
+  }
+}
+
+async function formCluster(o: NatsClusterOptions): Promise<NatsNode[]> {
   const nodes = natsNodes(o)
   for (const n of nodes) startNatsNode(nodes, n)
   for (const n of nodes) await waitForPort(n.mqttPort, 60_000, n.name)

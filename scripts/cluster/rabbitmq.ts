@@ -154,16 +154,26 @@ function startNode(o: RabbitClusterOptions, n: RabbitNode): ChildProcess {
 
 /** Starts n1, then n2 and n3, joins them to n1; resolves when all three run the MQTT listener. */
 export async function startRabbitCluster(o: RabbitClusterOptions): Promise<RabbitNode[]> {
+  try {
+    return await formCluster(o)
+  } catch (err) {
+    await stopRabbitCluster(o)
+    throw err
+  }
+}
+
+async function formCluster(o: RabbitClusterOptions): Promise<RabbitNode[]> {
   const nodes = rabbitNodes(o)
   for (const n of nodes) startNode(o, n).unref()
-  for (const n of nodes) await waitForPort(n.mqttPort, 120_000, n.name)
+  // a node with the MQTT plugin boots in ~10 s on an idle machine; far longer on a loaded one
+  for (const n of nodes) await waitForPort(n.mqttPort, 300_000, n.name)
   for (const n of nodes.slice(1)) {
     const status = await ctl(o, n.name, ['cluster_status', '--formatter', 'json'])
     if (status.stdout.includes(nodes[0]!.name)) continue
     await ctl(o, n.name, ['stop_app'])
     await ctl(o, n.name, ['join_cluster', nodes[0]!.name])
     await ctl(o, n.name, ['start_app'])
-    await waitForPort(n.mqttPort, 120_000, n.name)
+    await waitForPort(n.mqttPort, 300_000, n.name)
   }
   return nodes
 }
@@ -172,12 +182,12 @@ export async function startRabbitCluster(o: RabbitClusterOptions): Promise<Rabbi
 export async function stopRabbitCluster(o: Pick<RabbitClusterOptions, 'dir' | 'basePort'>): Promise<void> {
   for (const n of rabbitNodes(o)) {
     const pid = beamPid(n)
-    if (pid === null) continue
+    // without a pid file (folder gone) the node may still run: ask it by name all the same
     await ctl(o, n.name, ['stop']).catch((err: Error) => {
-      process.stderr.write(`${n.name}: ${err.message}\n`)
+      if (pid !== null) process.stderr.write(`${n.name}: ${err.message}\n`)
     })
     // rabbitmqctl stop can answer before the VM is gone
-    for (let i = 0; i < 300 && alive(pid); i++) await new Promise((r) => setTimeout(r, 100))
+    for (let i = 0; i < 300 && pid !== null && alive(pid); i++) await new Promise((r) => setTimeout(r, 100))
   }
   await run('epmd', ['-port', String(o.basePort + 9), '-kill'], process.env).catch(() => undefined)
 }
