@@ -4,8 +4,9 @@
  *
  *   npx tsx bench/cluster/auth-check.ts
  *
- * Prints one JSON line: each case with what the broker did, and what it asked the endpoint.
+ * Prints one JSON line (also appended to bench/results/cluster/auth-check.jsonl): each case with what the broker did, and what it asked the endpoint.
  */
+import { appendFileSync, mkdirSync } from 'node:fs'
 import mqtt, { type IClientOptions } from 'mqtt'
 import { startRabbitSpike } from './rabbitmq-spike.ts'
 
@@ -39,6 +40,16 @@ function publish(c: mqtt.MqttClient, topic: string): Promise<string> {
   })
 }
 
+/** A QoS 1 SUBSCRIBE: the granted QoS, 128 (refused), or the connection closed. */
+async function subscribe(c: mqtt.MqttClient, topic: string): Promise<string> {
+  try {
+    const [grant] = await c.subscribeAsync(topic, { qos: 1 })
+    return `SUBACK ${grant?.qos}`
+  } catch (err) {
+    return `no SUBACK: ${(err as Error).message}`
+  }
+}
+
 try {
   const wrong = await tryConnect({ clientId: me.id, username: me.id, password: 'not-the-secret' })
   results.wrong_secret = typeof wrong === 'string' ? wrong : 'connected (!)'
@@ -51,11 +62,14 @@ try {
   const good = await tryConnect({ clientId: me.id, username: me.id, password: me.secret })
   if (typeof good === 'string') throw new Error(`right secret refused: ${good}`)
   results.own_heartbeat = await publish(good, `aed/v1/${me.id}/heartbeat`)
-  const grants = await good.subscribeAsync([`aed/v1/${me.id}/cmd`, `aed/v1/${other.id}/cmd`], { qos: 1 })
-  results.suback_own_cmd_then_others_cmd = grants.map((g) => g.qos)
-  const callsBefore = { ...(b.notes().auth_calls as Record<string, number>) }
-  results.publish_to_another_cabinet = await publish(good, `aed/v1/${other.id}/heartbeat`)
+  results.subscribe_own_cmd = await subscribe(good, `aed/v1/${me.id}/cmd`)
+  results.subscribe_another_cabinets_cmd = await subscribe(good, `aed/v1/${other.id}/cmd`)
   await good.endAsync(true)
+  const next = await tryConnect({ clientId: me.id, username: me.id, password: me.secret })
+  if (typeof next === 'string') throw new Error(`right secret refused: ${next}`)
+  const callsBefore = { ...(b.notes().auth_calls as Record<string, number>) }
+  results.publish_to_another_cabinet = await publish(next, `aed/v1/${other.id}/heartbeat`)
+  await next.endAsync(true)
   const again = await tryConnect({ clientId: me.id, username: me.id, password: me.secret })
   if (typeof again !== 'string') await again.endAsync(true)
   const callsAfter = b.notes().auth_calls as Record<string, number>
@@ -66,5 +80,8 @@ try {
 } finally {
   await b.stop()
 }
-process.stdout.write(`${JSON.stringify(results)}\n`)
+const line = JSON.stringify({ at: new Date().toISOString(), ...results })
+mkdirSync('bench/results/cluster', { recursive: true })
+appendFileSync('bench/results/cluster/auth-check.jsonl', `${line}\n`)
+process.stdout.write(`${line}\n`)
 process.exit(0)

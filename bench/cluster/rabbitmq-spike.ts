@@ -83,13 +83,15 @@ export async function startRabbitSpike(
       const out = await ctl(o, nodes[1]!.name, [
         'list_queues',
         'name',
-        'type',
         'leader',
+        'pid',
         '--formatter',
         'json',
       ])
-      const rows = JSON.parse(out.stdout) as { name: string; leader: string }[]
-      const leader = rows.find((r) => r.name === INGEST_QUEUE)?.leader
+      const rows = JSON.parse(out.stdout) as { name: string; leader?: string; pid?: string }[]
+      const row = rows.find((r) => r.name === INGEST_QUEUE)
+      // a classic queue has no leader: its process id names its node, <n1@localhost.…>
+      const leader = row?.leader || /<([^.]+)\./.exec(row?.pid ?? '')?.[1]
       const i = nodes.findIndex((n) => n.name === leader)
       if (i < 0) throw new Error(`no leader for ${INGEST_QUEUE}: ${out.stdout}`)
       return i

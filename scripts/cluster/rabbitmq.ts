@@ -36,6 +36,9 @@ export interface RabbitClusterOptions {
   authCacheTtlMs?: number
 }
 
+/** Connections a node can hold are bounded by this (and by the machine's hard limit). */
+const MAX_OPEN_FILES = 20_000
+
 export const DEFAULTS = {
   dir: '/tmp/aedgw-rabbitmq-cluster',
   basePort: 47100,
@@ -143,8 +146,13 @@ function startNode(o: RabbitClusterOptions, n: RabbitNode): ChildProcess {
   )
   for (const f of ['rabbitmq.conf', 'enabled_plugins']) chownSync(join(n.dir, f), uid, gid)
   const out = openSync(join(n.dir, 'console.log'), 'a')
-  const child = spawn('rabbitmq-server', [], {
-    env: nodeEnv(o, n),
+  // Debian's wrapper (/usr/sbin/rabbitmq-server) switches to user rabbitmq through su, whose PAM
+  // session resets the open-files limit to 1024: too few for thousands of MQTT connections. The
+  // node is started as rabbitmq with setpriv instead (no PAM), with the limit raised first.
+  const script = `ulimit -n ${MAX_OPEN_FILES} && exec setpriv --reuid=rabbitmq --regid=rabbitmq --init-groups /usr/lib/rabbitmq/bin/rabbitmq-server`
+  const child = spawn('sh', ['-c', script], {
+    env: { ...nodeEnv(o, n), HOME: '/var/lib/rabbitmq' },
+    cwd: '/var/lib/rabbitmq',
     stdio: ['ignore', out, out],
     detached: true,
   })
