@@ -80,18 +80,11 @@ export async function startRabbitSpike(
     mqtt: nodes.map((n) => ({ host: '127.0.0.1', port: n.mqttPort })),
     cabinets: auth.cabinets,
     async leaderNode() {
-      const out = await ctl(o, nodes[1]!.name, [
-        'list_queues',
-        'name',
-        'leader',
-        'pid',
-        '--formatter',
-        'json',
-      ])
-      const rows = JSON.parse(out.stdout) as { name: string; leader?: string; pid?: string }[]
-      const row = rows.find((r) => r.name === INGEST_QUEUE)
-      // a classic queue has no leader: its process id names its node, <n1@localhost.…>
-      const leader = row?.leader || /<([^.]+)\./.exec(row?.pid ?? '')?.[1]
+      // a classic queue lives on the node that declared it (n1)
+      if (queueType === 'classic') return 0
+      const out = await ctl(o, nodes[1]!.name, ['list_queues', 'name', 'leader', '--formatter', 'json'])
+      const rows = JSON.parse(out.stdout) as { name: string; leader: string }[]
+      const leader = rows.find((r) => r.name === INGEST_QUEUE)?.leader
       const i = nodes.findIndex((n) => n.name === leader)
       if (i < 0) throw new Error(`no leader for ${INGEST_QUEUE}: ${out.stdout}`)
       return i
