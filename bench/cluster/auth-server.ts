@@ -1,4 +1,4 @@
-import { mkdtempSync } from 'node:fs'
+import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import Fastify, { type FastifyInstance } from 'fastify'
@@ -77,6 +77,7 @@ export async function startAuthServer(count: number): Promise<AuthServer> {
     async stop() {
       await app.close()
       db.close()
+      rmSync(dir, { recursive: true, force: true })
     },
   }
 }
