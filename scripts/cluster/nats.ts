@@ -27,7 +27,7 @@ export interface NatsClusterOptions {
   basePort: number
 }
 
-export const DEFAULTS = { dir: '/tmp/aedgw-nats-cluster', basePort: 47200 }
+export const DEFAULTS = { dir: '/tmp/aedgw-nats-cluster', basePort: 23200 }
 
 export function natsNodes(o: NatsClusterOptions): NatsNode[] {
   return [1, 2, 3].map((i) => ({

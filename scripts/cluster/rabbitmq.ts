@@ -41,7 +41,7 @@ const MAX_OPEN_FILES = 20_000
 
 export const DEFAULTS = {
   dir: '/tmp/aedgw-rabbitmq-cluster',
-  basePort: 47100,
+  basePort: 23100,
   user: 'aedgw',
   password: 'aedgw-spike',
 }
