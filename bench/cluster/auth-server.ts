@@ -7,6 +7,8 @@ import { createLogger } from '../../gateway/lib/logger.ts'
 import { SecretHasher } from '../../gateway/lib/secrets.ts'
 import { registrationSchema } from '../../gateway/protocol/registration.ts'
 import { Registry } from '../../gateway/registry/registry.ts'
+import { SqliteRegistryStore } from '../../gateway/registry/sqlite/registry-store.ts'
+import { STATE_DB_MIGRATIONS } from '../../gateway/state-db-migrations.ts'
 import { openStateDb } from '../../gateway/store/database.ts'
 
 export interface Cabinet {
@@ -35,9 +37,14 @@ export function cabinetId(i: number): string {
  */
 export async function startAuthServer(count: number): Promise<AuthServer> {
   const dir = mkdtempSync(join(tmpdir(), 'aedgw-cluster-auth-'))
-  const db = openStateDb(dir)
+  const db = openStateDb(dir, STATE_DB_MIGRATIONS)
   const log = createLogger('silent')
-  const registry = new Registry({ db, hasher: SecretHasher.fromDataDir(dir), log, clock: Date.now })
+  const registry = new Registry({
+    store: new SqliteRegistryStore(db),
+    hasher: SecretHasher.fromDataDir(dir),
+    log,
+    clock: Date.now,
+  })
   registry.start()
   const cabinets: Cabinet[] = []
   db.transaction(() => {

@@ -8,6 +8,8 @@ import { brokerAuthRoutes } from '../../gateway/api/routes/broker-auth.ts'
 import { createLogger } from '../../gateway/lib/logger.ts'
 import { SecretHasher } from '../../gateway/lib/secrets.ts'
 import { Registry } from '../../gateway/registry/registry.ts'
+import { SqliteRegistryStore } from '../../gateway/registry/sqlite/registry-store.ts'
+import { STATE_DB_MIGRATIONS } from '../../gateway/state-db-migrations.ts'
 import { openStateDb } from '../../gateway/store/database.ts'
 
 // Requests shaped as rabbitmq_auth_backend_http 3.10 sends them with `http_method = post`:
@@ -52,9 +54,9 @@ describe('the broker-auth endpoint for rabbitmq_auth_backend_http', () => {
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'aedgw-broker-auth-'))
-    db = openStateDb(dir)
+    db = openStateDb(dir, STATE_DB_MIGRATIONS)
     registry = new Registry({
-      db,
+      store: new SqliteRegistryStore(db),
       hasher: SecretHasher.fromDataDir(dir),
       log: createLogger('silent'),
       clock: Date.now,
