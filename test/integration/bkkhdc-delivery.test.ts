@@ -131,7 +131,7 @@ describe('BKKHDC delivery', () => {
     const verify = () =>
       promisify(execFile)(
         process.execPath,
-        ['--import', 'tsx', 'gateway/feeds/bkkhdc/cli.ts', 'verify-audit'],
+        ['--import', 'tsx', 'gateway/wiring/bkkhdc-cli.ts', 'verify-audit'],
         {
           env: { PATH: process.env.PATH ?? '', AEDGW_DATA_DIR: dataDir, AEDGW_LOG_LEVEL: 'silent' },
         },

@@ -81,7 +81,7 @@ describe('maintenance console in a real browser', () => {
     build = await buildConsole(buildDir)
     const url = await webhook.start()
     gw = await startTestGateway({
-      alerts: { webhook: { url, secret: null } },
+      alerts: { webhook: { url, secret: 'console-test-webhook-secret' } },
       console: { dir: buildDir, public_url: PUBLIC_URL },
     })
     maintainer = (await gw.api('POST', '/api/v1/tokens', { name: 'team-north', role: 'maintainer' })).json
