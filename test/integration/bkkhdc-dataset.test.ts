@@ -132,6 +132,9 @@ function expectedDaily(): Row[] {
       cabinets_reporting: 0,
       availability: S,
       ...Object.fromEntries(Object.keys(ZERO_HOURS).map((k) => [k, S])),
+      // a share of public places, never suppressed (docs/coverage.md): Phra Nakhon's, known from
+      // noon on 10 Jan (only the known half of that day counts)
+      coverage_share: d < 10 ? null : 0.25,
     })
   }
   return rows

@@ -71,7 +71,7 @@ describe('nearest AEDs and coverage over HTTP', () => {
   })
 
   it('documents the routes in OpenAPI with their query parameters', async () => {
-    const doc = (await gw.api('GET', '/docs/json', undefined, null)).json
+    const doc = (await gw.api('GET', '/docs/json')).json
     for (const path of ['/api/v1/aeds/nearest', '/feeds/nearest']) {
       const params = doc.paths[path].get.parameters.map((p: any) => [p.name, p.in, p.required ?? false])
       expect(params).toEqual(
