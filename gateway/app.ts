@@ -155,6 +155,7 @@ export class Gateway {
     const retained = new RetainedStatus(new SqliteRetainedStore(db))
     const onReading = (r: Reading) => {
       this.alerting.onReading(r)
+      this.feeds?.onReading(r)
       if (r.kind === 'status') retained.save(r.cabinet, r.value, r.meta.receivedMs)
     }
     const ingest = new Ingest({
@@ -189,6 +190,8 @@ export class Gateway {
       registry: this.registry,
       hasher,
       readinessOf: (id) => this.alerting.readiness(id),
+      readinessAt: (id, live, now) => this.alerting.readinessAt(id, live, now),
+      outboxPendingSinceMs: () => (this.outbox.snapshot().depth === 0 ? null : writer.oldestPendingMs),
       outbox: this.outbox,
       influx,
       log,

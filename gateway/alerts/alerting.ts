@@ -6,7 +6,7 @@ import type { Registry } from '../registry/registry.ts'
 import { RULE_BY_TYPE } from '../rules/index.ts'
 import { Thresholds } from '../rules/thresholds.ts'
 import type { CabinetInfo } from '../rules/types.ts'
-import type { LiveState } from '../state/live-state.ts'
+import type { CabinetLive, LiveState } from '../state/live-state.ts'
 import { type Readiness, type ReadinessReason, readinessOf } from '../state/readiness.ts'
 import { SqliteLiveStateStore } from '../state/sqlite/live-state-store.ts'
 import { StateStore } from '../state/state-store.ts'
@@ -196,13 +196,16 @@ export class Alerting {
   }
 
   readiness(id: string): { readiness: Readiness; reasons: ReadinessReason[] } {
-    return readinessOf({
-      cabinet: id,
-      live: this.deps.state.get(id),
-      info: this.infoOf(id),
-      now: this.deps.clock(),
-      th: this.thresholds.for(id),
-    })
+    return this.readinessAt(id, this.deps.state.get(id), this.deps.clock())
+  }
+
+  /** Readiness from a given live state at a given time (history replayed in device time). */
+  readinessAt(
+    id: string,
+    live: CabinetLive | undefined,
+    nowMs: number,
+  ): { readiness: Readiness; reasons: ReadinessReason[] } {
+    return readinessOf({ cabinet: id, live, info: this.infoOf(id), now: nowMs, th: this.thresholds.for(id) })
   }
 
   maintenance(withinDays: number): WorkList {

@@ -1,5 +1,6 @@
 import type { Logger } from 'pino'
 import type { Config } from '../config/schema.ts'
+import type { Reading } from '../ingest/ingest.ts'
 import type { SecretHasher } from '../lib/secrets.ts'
 import type { Registry } from '../registry/registry.ts'
 import type { InfluxApi } from '../store/influx.ts'
@@ -8,8 +9,10 @@ import { BkkhdcExports } from './bkkhdc/exports.ts'
 import { HealthMapFeed } from './healthmap/feed.ts'
 import { OpeningHoursEvaluator } from './healthmap/opening-hours.ts'
 import { HealthMapPush } from './healthmap/push.ts'
+import { LateHistory } from './late-history.ts'
 import type { ReadinessHistoryStore } from './ports.ts'
 import { ReadinessHistory, type ReadinessOf } from './readiness-history.ts'
+import type { ReadinessAt } from './readiness-replay.ts'
 
 export interface FeedsDeps {
   config: Readonly<Config>
@@ -17,6 +20,10 @@ export interface FeedsDeps {
   registry: Registry
   hasher: SecretHasher
   readinessOf: ReadinessOf
+  /** Readiness from a given live state at a given time: late readings are replayed through it. */
+  readinessAt: ReadinessAt
+  /** Gateway time of the oldest line the outbox has not written to InfluxDB yet; null: none. */
+  outboxPendingSinceMs: () => number | null
   outbox: { append(cabinet: string, line: string, recvMs: number): Promise<void> }
   influx: InfluxApi
   log: Logger
@@ -29,6 +36,7 @@ export interface FeedsDeps {
  */
 export class Feeds {
   readonly history: ReadinessHistory
+  readonly late: LateHistory | null
   readonly healthmap: HealthMapFeed
   readonly exportStore: ExportStore
   readonly bkkhdc: BkkhdcExports
@@ -37,6 +45,21 @@ export class Feeds {
   constructor(deps: FeedsDeps) {
     const { config, log, clock } = deps
     const child = (module: string) => log.child({ module })
+    // InfluxQL DELETE, which rewriting a window needs, is InfluxDB 1.x's only
+    this.late =
+      config.influx.version === 1
+        ? new LateHistory({
+            config: config.feeds.late_history,
+            store: deps.stores.readinessHistory,
+            registry: deps.registry,
+            influx: deps.influx,
+            db: config.influx.db,
+            rollups: config.retention.manage,
+            readinessAt: deps.readinessAt,
+            outboxPendingSinceMs: deps.outboxPendingSinceMs,
+            log: child('late-history'),
+          })
+        : null
     this.history = new ReadinessHistory({
       store: deps.stores.readinessHistory,
       registry: deps.registry,
@@ -45,6 +68,7 @@ export class Feeds {
       clock,
       log: child('readiness-history'),
       intervalMs: config.feeds.readiness_interval_ms,
+      ...(this.late ? { late: this.late } : {}),
     })
     this.healthmap = new HealthMapFeed({
       registry: deps.registry,
@@ -73,6 +97,11 @@ export class Feeds {
       clock,
       log: child('bkkhdc'),
     })
+  }
+
+  /** The message path: a committed reading (late ones mark their cabinet's history for a recompute). */
+  onReading(r: Reading): void {
+    this.late?.note(r)
   }
 
   start(): void {

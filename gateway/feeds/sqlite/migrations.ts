@@ -36,4 +36,15 @@ export const feedsMigrations: Migration[] = [
       );
     `,
   },
+  {
+    module: 'feeds',
+    version: 2,
+    up: `
+      CREATE TABLE feeds_readiness_late (
+        cabinet TEXT PRIMARY KEY,
+        from_ms INTEGER NOT NULL,
+        seen_ms INTEGER NOT NULL
+      );
+    `,
+  },
 ]

@@ -73,9 +73,30 @@ describe('state.db migrations', () => {
     expect(new SqliteReadinessHistoryStore(db).all()).toEqual([
       { cabinet: 'C-001', readiness: 'ready', reason_codes: '' },
     ])
-    const recorded = db.prepare('SELECT module, version FROM schema_migrations ORDER BY module').all()
+    const readinessHistory = new SqliteReadinessHistoryStore(db)
+    readinessHistory.saveLateMark({ cabinet: 'C-001', from_ms: 2000, seen_ms: 5000 })
+    readinessHistory.saveLateMark({ cabinet: 'C-001', from_ms: 1000, seen_ms: 4000 })
+    expect(readinessHistory.lateMarks()).toEqual([{ cabinet: 'C-001', from_ms: 1000, seen_ms: 5000 }])
+    readinessHistory.clearLateMark('C-001', 4000)
+    expect(readinessHistory.lateMarks()).toHaveLength(1)
+    readinessHistory.clearLateMark('C-001', 5000)
+    expect(readinessHistory.lateMarks()).toEqual([])
+    const recorded = db
+      .prepare('SELECT module, version FROM schema_migrations ORDER BY module, version')
+      .all() as Array<{ module: string; version: number }>
+    // version 1 of every module recorded as applied, later versions applied on top
+    expect(recorded.filter((r) => r.version === 1).map((r) => r.module)).toEqual([
+      'alerts',
+      'api',
+      'broker',
+      'feeds',
+      'registry',
+      'state',
+    ])
     expect(recorded).toEqual(
-      ['alerts', 'api', 'broker', 'feeds', 'registry', 'state'].map((module) => ({ module, version: 1 })),
+      STATE_DB_MIGRATIONS.map(({ module, version }) => ({ module, version })).sort(
+        (a, b) => a.module.localeCompare(b.module) || a.version - b.version,
+      ),
     )
   })
 
