@@ -191,6 +191,7 @@ export class Gateway {
       hasher,
       readinessOf: (id) => this.alerting.readiness(id),
       readinessAt: (id, live, now) => this.alerting.readinessAt(id, live, now),
+      lifecycle: this.alerting.lifecycle,
       outboxPendingSinceMs: () => (this.outbox.snapshot().depth === 0 ? null : writer.oldestPendingMs),
       outbox: this.outbox,
       influx,

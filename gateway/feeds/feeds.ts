@@ -1,4 +1,5 @@
 import type { Logger } from 'pino'
+import type { AlertLifecycle } from '../alerts/lifecycle.ts'
 import type { Config } from '../config/schema.ts'
 import type { Reading } from '../ingest/ingest.ts'
 import type { SecretHasher } from '../lib/secrets.ts'
@@ -6,6 +7,7 @@ import type { Registry } from '../registry/registry.ts'
 import type { InfluxApi } from '../store/influx.ts'
 import type { ExportStore } from './bkkhdc/export-store.ts'
 import { BkkhdcExports } from './bkkhdc/exports.ts'
+import { lateBuildAlert } from './bkkhdc/late-alert.ts'
 import { HealthMapFeed } from './healthmap/feed.ts'
 import { OpeningHoursEvaluator } from './healthmap/opening-hours.ts'
 import { HealthMapPush } from './healthmap/push.ts'
@@ -28,6 +30,8 @@ export interface FeedsDeps {
   influx: InfluxApi
   log: Logger
   clock: () => number
+  /** Where the gateway's own alerts go (a late scheduled BKKHDC build). */
+  lifecycle?: Pick<AlertLifecycle, 'fire' | 'clear'>
 }
 
 /**
@@ -96,6 +100,7 @@ export class Feeds {
       registry: deps.registry,
       clock,
       log: child('bkkhdc'),
+      ...(deps.lifecycle ? { onLate: lateBuildAlert(deps.lifecycle) } : {}),
     })
   }
 
