@@ -1,7 +1,10 @@
 import type Database from 'better-sqlite3'
 import type { FastifyInstance } from 'fastify'
 import type { Logger } from 'pino'
+import { countOpenAlerts, observeTransition } from './alerts/alert-metrics.ts'
 import { Alerting } from './alerts/alerting.ts'
+import { SqliteAlertStore } from './alerts/sqlite/alert-store.ts'
+import { SqliteDeliveryStore } from './alerts/sqlite/delivery-store.ts'
 import { buildApi } from './api/server.ts'
 import { SqliteTokenStore } from './api/sqlite/token-store.ts'
 import { ApiTokens } from './api/tokens.ts'
@@ -23,6 +26,7 @@ import { STATE_DB_MIGRATIONS } from './state-db-migrations.ts'
 import { openStateDb, stateDbFile } from './store/database.ts'
 import { InfluxApi } from './store/influx.ts'
 import { Outbox } from './store/outbox.ts'
+import { Pruner } from './store/pruner.ts'
 import { setupRetention } from './store/retention.ts'
 import { SelfMetrics } from './store/self-metrics.ts'
 import { Writer } from './store/writer.ts'
@@ -49,6 +53,7 @@ export class Gateway {
   state!: LiveState
   alerting!: Alerting
   feeds!: Feeds
+  pruner!: Pruner
   private api: FastifyInstance | null = null
   private selfMetrics: SelfMetrics | null = null
   private httpPort = 0
@@ -116,6 +121,7 @@ export class Gateway {
         oldest === null || snap.depth === 0 ? 0 : Math.max(0, (clock() - oldest) / 1000),
       )
       this.metrics.connected.set(this.broker?.connectedCount() ?? 0)
+      countOpenAlerts(this.metrics, this.alerting?.lifecycle.open() ?? [])
     }
     this.selfMetrics = new SelfMetrics({
       metrics: this.metrics,
@@ -150,8 +156,19 @@ export class Gateway {
           outboxDepth: this.outbox.snapshot().depth,
         }
       },
+      onTransition: (a, t) => observeTransition(this.metrics, a, t),
     })
     this.alerting.start()
+    this.pruner = new Pruner({
+      config: config.retention.prune,
+      alerts: new SqliteAlertStore(db),
+      deliveries: new SqliteDeliveryStore(db),
+      outbox: this.outbox,
+      metrics: this.metrics,
+      clock,
+      log: child('pruner'),
+    })
+    this.pruner.start()
     const retained = new RetainedStatus(new SqliteRetainedStore(db))
     const onReading = (r: Reading) => {
       this.alerting.onReading(r)
@@ -230,6 +247,7 @@ export class Gateway {
     await this.broker?.stop()
     await this.feeds?.stop()
     // after the broker (no more readings), before the outbox (transitions are written through it)
+    await this.pruner?.stop()
     await this.alerting?.stop()
     await this.selfMetrics?.stop()
     await this.writer?.stop()

@@ -29,7 +29,7 @@ import { SqliteAlertStore } from './sqlite/alert-store.ts'
 import { SqliteDeliveryStore } from './sqlite/delivery-store.ts'
 import { SqliteSilenceStore } from './sqlite/silence-store.ts'
 import { StorageHealth, type StorageStatus } from './storage-health.ts'
-import type { Alert } from './types.ts'
+import type { Alert, Transition } from './types.ts'
 
 export interface AlertingDeps {
   config: AlertsConfig
@@ -44,6 +44,8 @@ export interface AlertingDeps {
   receivers?: Map<string, Notifier[]>
   /** The gateway's own storage (InfluxDB writer, outbox), for the storage_degraded alert. */
   storageStatus?: () => StorageStatus
+  /** Told of every transition too (the alert metrics). */
+  onTransition?: (alert: Alert, t: Transition) => void
 }
 
 /**
@@ -97,6 +99,7 @@ export class Alerting {
       reopenWindowMs: config.reopen_window_ms,
       onTransition: (a, t) => {
         this.dispatcher.onTransition(a, t)
+        deps.onTransition?.(a, t)
         deps.outbox.append(a.cabinet_id, alertLine(a, t), t.at_ms).catch((err: unknown) => {
           log.error({ err, alert: a.id }, 'alert transition not written to the outbox')
         })

@@ -23,6 +23,8 @@ export interface DeliveryStore {
   retryAt(id: string, attempts: number, nextMs: number, error: string): void
   /** Gives up on the delivery; kept for the record. */
   failed(id: string, error: string, attempts: number | null): void
+  /** Deletes deliveries given up on that were queued before `beforeMs`; returns how many. */
+  pruneFailed(beforeMs: number): number
 }
 
 /** Silences made through the API; expired ones are kept for the record. */

@@ -4,7 +4,8 @@ import { classify, type InfluxApi } from './influx.ts'
 import { ROLLUPS, type Rollup } from './schema/index.ts'
 import { cabinetIs } from './schema/read-back.ts'
 
-export type RetentionConfig = Config['retention']
+/** The InfluxDB side of `retention:` (`prune` is the gateway's own databases': pruner.ts). */
+export type RetentionConfig = Omit<Config['retention'], 'prune'>
 
 /** Retention policy names: dashboards query `"rollup"."heartbeat_1h"`, and raw data by default. */
 export const RAW_RP = 'raw'
