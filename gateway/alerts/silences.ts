@@ -3,13 +3,17 @@ import { AedgwError } from '../lib/errors.ts'
 import type { AlertsConfig, Weekday } from './config.ts'
 import { compileAll, type Matcher, type MatchFn } from './matchers.ts'
 import type { SilenceStore } from './ports.ts'
+import { inRecurrence, type Recurrence } from './recurrence.ts'
 import type { Labels } from './types.ts'
 
 export interface Silence {
   id: string
   matchers: Matcher[]
   starts_ms: number
+  /** OPEN_ENDED: until expired (a recurring silence made without an end). */
   ends_ms: number
+  /** Mutes only within these weekly slots between start and end (an inspection round). */
+  recurrence?: Recurrence
   created_by: string
   comment: string
   created_ms: number
@@ -23,6 +27,9 @@ interface Window {
   endMin: number
 }
 
+/** The latest time a Date can hold: a silence that ends only when expired. */
+export const OPEN_ENDED = 8.64e15
+
 const WEEKDAYS: readonly Weekday[] = ['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat']
 const BANGKOK_OFFSET_MS = 7 * 3_600_000
 
@@ -32,8 +39,9 @@ function minutes(hhmm: string): number {
 }
 
 /**
- * The mute stage: silences made through the API (matchers, start, end, author, comment) and
- * recurring maintenance windows from config, in Bangkok time.
+ * The mute stage: silences made through the API (matchers, start, end, author, comment; recurring
+ * ones only within their weekly slots, the API's maintenance windows) and recurring maintenance
+ * windows from config, in Bangkok time.
  */
 export class Silences {
   private readonly store: SilenceStore
@@ -85,11 +93,17 @@ export class Silences {
   /** Why these labels are muted now, or null. */
   mutedBy(labels: Labels, now = this.clock()): string | null {
     for (const s of this.silences) {
-      if (s.starts_ms <= now && now < s.ends_ms && s.match(labels)) return `silence ${s.id}`
+      if (this.activeAt(s, now) && s.match(labels)) return `silence ${s.id}`
     }
     for (const w of this.windows)
       if (this.inWindow(w, now) && w.match(labels)) return `maintenance window ${w.name}`
     return null
+  }
+
+  /** Within its start and end, and within one of its slots if it recurs. */
+  activeAt(s: Silence, now: number): boolean {
+    if (now < s.starts_ms || now >= s.ends_ms) return false
+    return !s.recurrence || inRecurrence(s.recurrence, now)
   }
 
   private inWindow(w: Window, now: number): boolean {
