@@ -246,8 +246,8 @@ export class Gateway {
     this.api = null
     await this.broker?.stop()
     await this.feeds?.stop()
-    // after the broker (no more readings), before the outbox (transitions are written through it)
     await this.pruner?.stop()
+    // after the broker (no more readings), before the outbox (transitions are written through it)
     await this.alerting?.stop()
     await this.selfMetrics?.stop()
     await this.writer?.stop()
