@@ -78,9 +78,12 @@ export class LateHistory {
   /**
    * Recomputes the cabinets that are due, at most `max_cabinets_per_tick`, and returns the
    * recomputed readiness each ended with at `nowMs` (the live history carries on from it).
-   * `lastLiveWriteMs`: when the live history last appended a point to the outbox.
+   * `lastLiveWriteMs`: when the live history last appended a point of the cabinet to the outbox.
    */
-  async recompute(nowMs: number, lastLiveWriteMs: number): Promise<Map<string, ReadinessChange>> {
+  async recompute(
+    nowMs: number,
+    lastLiveWriteMs: (cabinet: string) => number,
+  ): Promise<Map<string, ReadinessChange>> {
     const { config, store, log } = this.deps
     for (const id of this.unsaved) {
       const m = this.marks.get(id)
@@ -91,7 +94,7 @@ export class LateHistory {
     const pendingSince = this.deps.outboxPendingSinceMs()
     const due = [...this.marks.values()]
       .filter((m) => nowMs - m.seen_ms >= config.settle_ms)
-      .filter((m) => pendingSince === null || pendingSince > Math.max(m.seen_ms, lastLiveWriteMs))
+      .filter((m) => pendingSince === null || pendingSince > Math.max(m.seen_ms, lastLiveWriteMs(m.cabinet)))
       .sort((a, b) => a.seen_ms - b.seen_ms)
       .slice(0, config.max_cabinets_per_tick)
     for (const mark of due) {

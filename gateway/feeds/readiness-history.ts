@@ -40,7 +40,9 @@ export class ReadinessHistory {
   private readonly last = new Map<string, Last>()
   private timer: NodeJS.Timeout | null = null
   private running: Promise<void> | null = null
-  private lastWriteMs = 0
+  /** When a point of each cabinet was last appended to the outbox (the late recompute waits for it). */
+  private readonly lastWrite = new Map<string, number>()
+  private startedMs = 0
 
   constructor(deps: ReadinessHistoryDeps) {
     this.deps = deps
@@ -48,7 +50,7 @@ export class ReadinessHistory {
 
   start(): void {
     // lines appended before a restart may still wait in the outbox
-    this.lastWriteMs = this.deps.clock()
+    this.startedMs = this.deps.clock()
     for (const r of this.deps.store.all())
       this.last.set(r.cabinet, { readiness: r.readiness, codes: r.reason_codes })
     this.deps.late?.start()
@@ -95,7 +97,7 @@ export class ReadinessHistory {
         atMs: at,
       })
       await outbox.append(reg.id, line, at)
-      this.lastWriteMs = at
+      this.lastWrite.set(reg.id, at)
       this.last.set(reg.id, { readiness: r.readiness, codes })
       store.save({ cabinet: reg.id, readiness: r.readiness, reason_codes: codes }, at)
     }
@@ -106,7 +108,7 @@ export class ReadinessHistory {
     const late = this.deps.late
     if (!late || late.pending() === 0) return
     const now = this.deps.clock()
-    for (const [cabinet, c] of await late.recompute(now, this.lastWriteMs)) {
+    for (const [cabinet, c] of await late.recompute(now, (id) => this.lastWrite.get(id) ?? this.startedMs)) {
       this.last.set(cabinet, { readiness: c.readiness, codes: c.codes })
       this.deps.store.save({ cabinet, readiness: c.readiness, reason_codes: c.codes }, now)
     }
