@@ -1,7 +1,10 @@
 import type Database from 'better-sqlite3'
 import type { FastifyInstance } from 'fastify'
 import type { Logger } from 'pino'
+import { countOpenAlerts, observeTransition } from './alerts/alert-metrics.ts'
 import { consoleLinkUrl, SignedLinks } from './alerts/signed-links.ts'
+import { SqliteAlertStore } from './alerts/sqlite/alert-store.ts'
+import { SqliteDeliveryStore } from './alerts/sqlite/delivery-store.ts'
 import { SqliteLinkUseStore } from './alerts/sqlite/link-use-store.ts'
 import type { ApiContext } from './api/context.ts'
 import { buildOpsApi } from './api/ops-server.ts'
@@ -20,6 +23,7 @@ import { LiveState } from './state/live-state.ts'
 import { stateDbFile } from './store/database.ts'
 import { InfluxApi } from './store/influx.ts'
 import { Outbox } from './store/outbox.ts'
+import { Pruner } from './store/pruner.ts'
 import { setupRetention } from './store/retention.ts'
 import { SelfMetrics } from './store/self-metrics.ts'
 import { Writer } from './store/writer.ts'
@@ -43,6 +47,7 @@ export interface GatewayGraph {
   outbox: Outbox
   writer: Writer
   selfMetrics: SelfMetrics
+  pruner: Pruner
   /** Live state, rules (evaluator, readiness) and alerts, fed with committed readings. */
   alerting: Alerting
   retained: RetainedStatus
@@ -136,6 +141,7 @@ export async function build(
     adjustFire: (input) => coverage?.live.adjustFire(input) ?? input,
     onCabinetChange: (id) => coverage?.live.touch(id),
     linkFor: (a) => (publicUrl ? consoleLinkUrl(publicUrl, links.sign(a.id)) : null),
+    onTransition: (a, t) => observeTransition(metrics, a, t),
   })
 
   // broker → ingest → outbox; the committed reading goes on to live state and rules
@@ -152,6 +158,8 @@ export async function build(
     dedupWindow: config.ingest.dedup_window,
     onReading: (r) => {
       alerting.onReading(r)
+      // a late reading (buffered, backfilled) marks its cabinet's readiness history for a recompute
+      feeds.onReading(r)
       if (r.kind === 'status') retained.save(r.cabinet, r.value, r.meta.receivedMs)
     },
   })
@@ -164,7 +172,20 @@ export async function build(
     accept: (cabinet, leaf, payload) => pipeline.accept(cabinet, leaf, payload),
   })
 
-  metrics.refresh = () => refreshGauges(metrics, { outbox, writer, broker, clock })
+  metrics.refresh = () => {
+    refreshGauges(metrics, { outbox, writer, broker, clock })
+    countOpenAlerts(metrics, alerting.lifecycle.open())
+  }
+  // resolved alerts, given-up notifications and quarantine entries pruned by age
+  const pruner = new Pruner({
+    config: config.retention.prune,
+    alerts: new SqliteAlertStore(db),
+    deliveries: new SqliteDeliveryStore(db),
+    outbox,
+    metrics,
+    clock,
+    log: child('pruner'),
+  })
 
   // feeds and the API read what the stages before them hold
   const feeds = new Feeds({
@@ -173,6 +194,9 @@ export async function build(
     registry,
     hasher,
     readinessOf: (id) => alerting.readiness.of(id),
+    readinessAt: (id, live, now) => alerting.readiness.at(id, live, now),
+    lifecycle: alerting.lifecycle,
+    outboxPendingSinceMs: () => (outbox.snapshot().depth === 0 ? null : writer.oldestPendingMs),
     outbox,
     influx,
     log,
@@ -213,6 +237,7 @@ export async function build(
     writer,
     selfMetrics,
     alerting,
+    pruner,
     retained,
     broker,
     feeds,

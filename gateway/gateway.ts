@@ -24,6 +24,16 @@ export class Gateway {
     return this.running().broker
   }
 
+  /** The feeds of the running gateway (tests drive the BKKHDC schedule through them). */
+  get feeds(): GatewayGraph['feeds'] {
+    return this.running().feeds
+  }
+
+  /** The pruner of the running gateway (tests run it at a chosen time). */
+  get pruner(): GatewayGraph['pruner'] {
+    return this.running().pruner
+  }
+
   async start(): Promise<void> {
     if (this.graph) throw new AedgwError('AEDGW_ERR_STARTED', 'gateway already started')
     const { config, log } = this.deps
@@ -45,6 +55,9 @@ export class Gateway {
       // broker, which lets readings in, starts only once every stage they reach is ready
       g.alerting.start()
       this.did('alerting', () => g.alerting.stop())
+      // stops before the alert stages it prunes
+      g.pruner.start()
+      this.did('pruner', () => g.pruner.stop())
       await this.startBroker(g)
       g.feeds.start()
       this.did('feeds', () => g.feeds.stop())

@@ -30,4 +30,6 @@ export interface AlertStore {
   listKv<T>(prefix: string): T[]
   /** Sets a value; null deletes it. */
   setKv(key: string, value: unknown): void
+  /** Deletes alerts resolved before `beforeMs`, with their transitions; returns how many alerts. */
+  pruneResolved(beforeMs: number): number
 }

@@ -56,6 +56,13 @@ export const TEXT: Record<string, Text> = {
     ],
     th: ['ระบบจัดเก็บข้อมูลของเกตเวย์ขัดข้อง', 'ตรวจสอบ InfluxDB และพื้นที่ดิสก์ ข้อมูลถูกเก็บไว้จนกว่าระบบจะกลับมา'],
   },
+  bkkhdc_build_late: {
+    en: [
+      'Monthly BKKHDC dataset late',
+      'The scheduled build failed and is retried by itself: check InfluxDB; it resolves once the month is built.',
+    ],
+    th: ['ชุดข้อมูลรายเดือนสำหรับ BKKHDC ล่าช้า', 'ระบบจะลองสร้างใหม่เอง ตรวจสอบ InfluxDB การแจ้งเตือนจะปิดเมื่อสร้างสำเร็จ'],
+  },
   district_outage: {
     en: [
       'District-wide cabinet outage',

@@ -1,4 +1,5 @@
 import type { Matcher } from './matchers.ts'
+import type { Recurrence } from './recurrence.ts'
 
 // The alert stages' stores besides AlertStore (alert-store.ts); SQLite today, in sqlite/.
 
@@ -23,6 +24,8 @@ export interface DeliveryStore {
   retryAt(id: string, attempts: number, nextMs: number, error: string): void
   /** Gives up on the delivery; kept for the record. */
   failed(id: string, error: string, attempts: number | null): void
+  /** Deletes deliveries given up on that were queued before `beforeMs`; returns how many. */
+  pruneFailed(beforeMs: number): number
 }
 
 /** A silence made through the API: alerts matching every matcher are muted between the times. */
@@ -30,7 +33,10 @@ export interface Silence {
   id: string
   matchers: Matcher[]
   starts_ms: number
+  /** OPEN_ENDED (silences.ts): until expired (a recurring silence made without an end). */
   ends_ms: number
+  /** Mutes only within these weekly slots between start and end (an inspection round). */
+  recurrence?: Recurrence
   created_by: string
   comment: string
   created_ms: number

@@ -3,6 +3,7 @@ import { AedgwError } from '../lib/errors.ts'
 import type { AlertsConfig, Weekday } from './config.ts'
 import { compileAll, type MatchFn } from './matchers.ts'
 import type { Silence, SilenceStore } from './ports.ts'
+import { inRecurrence } from './recurrence.ts'
 import type { Labels } from './types.ts'
 
 export type { Silence } from './ports.ts'
@@ -15,6 +16,9 @@ interface Window {
   endMin: number
 }
 
+/** The latest time a Date can hold: a silence that ends only when expired. */
+export const OPEN_ENDED = 8.64e15
+
 const WEEKDAYS: readonly Weekday[] = ['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat']
 const BANGKOK_OFFSET_MS = 7 * 3_600_000
 
@@ -24,8 +28,9 @@ function minutes(hhmm: string): number {
 }
 
 /**
- * The mute stage: silences made through the API (matchers, start, end, author, comment) and
- * recurring maintenance windows from config, in Bangkok time.
+ * The mute stage: silences made through the API (matchers, start, end, author, comment; recurring
+ * ones only within their weekly slots, the API's maintenance windows) and recurring maintenance
+ * windows from config, in Bangkok time.
  */
 export class Silences {
   private readonly store: SilenceStore
@@ -77,11 +82,17 @@ export class Silences {
   /** Why these labels are muted now, or null. */
   mutedBy(labels: Labels, now = this.clock()): string | null {
     for (const s of this.silences) {
-      if (s.starts_ms <= now && now < s.ends_ms && s.match(labels)) return `silence ${s.id}`
+      if (this.activeAt(s, now) && s.match(labels)) return `silence ${s.id}`
     }
     for (const w of this.windows)
       if (this.inWindow(w, now) && w.match(labels)) return `maintenance window ${w.name}`
     return null
+  }
+
+  /** Within its start and end, and within one of its slots if it recurs. */
+  activeAt(s: Silence, now: number): boolean {
+    if (now < s.starts_ms || now >= s.ends_ms) return false
+    return !s.recurrence || inRecurrence(s.recurrence, now)
   }
 
   private inWindow(w: Window, now: number): boolean {

@@ -37,7 +37,7 @@ export interface ApiContext {
   readiness?: Pick<CabinetReadiness, 'of'>
   /** Alerts: list, read, acknowledge, assign, resolve. */
   alerts?: AlertService
-  silences?: Pick<Silences, 'list' | 'create' | 'expire'>
+  silences?: Pick<Silences, 'list' | 'create' | 'expire' | 'activeAt'>
   /** The maintenance work list. */
   maintenance?: Pick<MaintenanceService, 'list'>
   /** Signed alert links (console, notifications). */

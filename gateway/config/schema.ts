@@ -71,6 +71,12 @@ export const configSchema = z
       raw_days: z.number().int().min(1),
       rollup_days: z.number().int().min(0),
       rollup_lookback_hours: z.number().int().min(1).max(168),
+      prune: z.strictObject({
+        interval_ms: z.number().int().min(1000),
+        resolved_alerts_days: z.number().int().min(0),
+        failed_deliveries_days: z.number().int().min(0),
+        quarantine_days: z.number().int().min(0),
+      }),
     }),
     self_metrics: z.strictObject({ interval_s: z.number().int().min(0) }),
     api: z.strictObject({ admin_token: z.string().min(16, 'must be at least 16 characters').nullable() }),

@@ -8,6 +8,13 @@ const ms = z.number().int().min(1)
 /** `feeds:` in config/default.yaml: readiness history, health-map feed, BKKHDC dataset. */
 export const feedsConfigSchema = z.strictObject({
   readiness_interval_ms: z.number().int().min(100),
+  late_history: z.strictObject({
+    late_after_ms: ms,
+    settle_ms: z.number().int().min(0),
+    lookback_ms: z.number().int().min(0),
+    step_ms: z.number().int().min(1000),
+    max_cabinets_per_tick: z.number().int().min(1),
+  }),
   healthmap: z.strictObject({
     cache_max_age_s: z.number().int().min(0),
     snapshot_interval_ms: z.number().int().min(1000),

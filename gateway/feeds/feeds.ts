@@ -1,16 +1,21 @@
 import type { Logger } from 'pino'
+import type { AlertLifecycle } from '../alerts/lifecycle.ts'
 import type { Config } from '../config/schema.ts'
+import type { Reading } from '../ingest/ingest.ts'
 import type { SecretHasher } from '../lib/secrets.ts'
 import type { Registry } from '../registry/registry.ts'
 import type { InfluxApi } from '../store/influx.ts'
 import type { ExportStore } from './bkkhdc/export-store.ts'
 import { BkkhdcExports } from './bkkhdc/exports.ts'
+import { lateBuildAlert } from './bkkhdc/late-alert.ts'
 import { HealthMapFeed } from './healthmap/feed.ts'
 import { OpeningHoursEvaluator } from './healthmap/opening-hours.ts'
 import { PUBLIC_ID_PURPOSE } from './healthmap/public-id.ts'
 import { HealthMapPush } from './healthmap/push.ts'
+import { LateHistory } from './late-history.ts'
 import type { ReadinessHistoryStore } from './ports.ts'
 import { ReadinessHistory, type ReadinessOf } from './readiness-history.ts'
+import type { ReadinessAt } from './readiness-replay.ts'
 
 export interface FeedsDeps {
   config: Readonly<Config>
@@ -18,10 +23,16 @@ export interface FeedsDeps {
   registry: Registry
   hasher: SecretHasher
   readinessOf: ReadinessOf
+  /** Readiness from a given live state at a given time: late readings are replayed through it. */
+  readinessAt: ReadinessAt
+  /** Gateway time of the oldest line the outbox has not written to InfluxDB yet; null: none. */
+  outboxPendingSinceMs: () => number | null
   outbox: { append(cabinet: string, line: string, recvMs: number): Promise<void> }
   influx: InfluxApi
   log: Logger
   clock: () => number
+  /** Where the gateway's own alerts go (a late scheduled BKKHDC build). */
+  lifecycle?: Pick<AlertLifecycle, 'fire' | 'clear'>
 }
 
 /**
@@ -30,6 +41,7 @@ export interface FeedsDeps {
  */
 export class Feeds {
   readonly history: ReadinessHistory
+  readonly late: LateHistory | null
   readonly healthmap: HealthMapFeed
   readonly exportStore: ExportStore
   readonly bkkhdc: BkkhdcExports
@@ -38,6 +50,21 @@ export class Feeds {
   constructor(deps: FeedsDeps) {
     const { config, log, clock } = deps
     const child = (module: string) => log.child({ module })
+    // InfluxQL DELETE, which rewriting a window needs, is InfluxDB 1.x's only
+    this.late =
+      config.influx.version === 1
+        ? new LateHistory({
+            config: config.feeds.late_history,
+            store: deps.stores.readinessHistory,
+            registry: deps.registry,
+            influx: deps.influx,
+            db: config.influx.db,
+            rollups: config.retention.manage,
+            readinessAt: deps.readinessAt,
+            outboxPendingSinceMs: deps.outboxPendingSinceMs,
+            log: child('late-history'),
+          })
+        : null
     this.history = new ReadinessHistory({
       store: deps.stores.readinessHistory,
       registry: deps.registry,
@@ -46,6 +73,7 @@ export class Feeds {
       clock,
       log: child('readiness-history'),
       intervalMs: config.feeds.readiness_interval_ms,
+      ...(this.late ? { late: this.late } : {}),
     })
     this.healthmap = new HealthMapFeed({
       registry: deps.registry,
@@ -75,7 +103,13 @@ export class Feeds {
       registry: deps.registry,
       clock,
       log: child('bkkhdc'),
+      ...(deps.lifecycle ? { onLate: lateBuildAlert(deps.lifecycle) } : {}),
     })
+  }
+
+  /** The message path: a committed reading (late ones mark their cabinet's history for a recompute). */
+  onReading(r: Reading): void {
+    this.late?.note(r)
   }
 
   start(): void {

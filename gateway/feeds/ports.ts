@@ -12,4 +12,19 @@ export interface ReadinessLast {
 export interface ReadinessHistoryStore {
   all(): ReadinessLast[]
   save(last: ReadinessLast, writtenMs: number): void
+  /** Cabinets whose readiness history waits to be recomputed because late readings came in. */
+  lateMarks(): LateMark[]
+  saveLateMark(mark: LateMark): void
+  /** Drops the mark once recomputed, unless later data moved it since (`seen_ms` newer). */
+  clearLateMark(cabinet: string, seenMs: number): void
+}
+
+/**
+ * A cabinet's late readings not yet reflected in its readiness history: the earliest device
+ * time among them and the latest gateway time one arrived.
+ */
+export interface LateMark {
+  cabinet: string
+  from_ms: number
+  seen_ms: number
 }

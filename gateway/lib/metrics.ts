@@ -87,6 +87,26 @@ export class Metrics {
     labelNames: ['action'] as const,
     registers: [this.registry],
   })
+  readonly pruned = new Counter({
+    name: 'aedgw_pruned_total',
+    help: 'Old entries deleted from the gateway databases, by kind (resolved_alerts, failed_deliveries, quarantine)',
+    labelNames: ['kind'] as const,
+    registers: [this.registry],
+  })
+  readonly alertsOpen = new Gauge({
+    name: 'aedgw_alerts_open',
+    help: 'Alerts not resolved, by type and severity',
+    labelNames: ['type', 'severity'] as const,
+    registers: [this.registry],
+  })
+  readonly alertAckSeconds = new Histogram({
+    name: 'aedgw_alert_time_to_acknowledge_seconds',
+    help: 'From an alert opening to its acknowledgement by a person, by type',
+    labelNames: ['type'] as const,
+    // one minute to a week: responders act in minutes, maintenance in days
+    buckets: [60, 300, 900, 1800, 3600, 4 * 3600, 12 * 3600, 86400, 3 * 86400, 7 * 86400],
+    registers: [this.registry],
+  })
 
   /**
    * Sets the gauges that are read from the stages rather than counted (outbox depth and age,

@@ -1,5 +1,5 @@
 import type { Registry } from '../registry/registry.ts'
-import type { LiveState } from '../state/live-state.ts'
+import type { CabinetLive, LiveState } from '../state/live-state.ts'
 import { cabinetInfo } from './cabinets.ts'
 import { RULES } from './index.ts'
 import type { Thresholds } from './thresholds.ts'
@@ -63,12 +63,21 @@ export class CabinetReadiness {
   }
 
   of(id: string): { readiness: Readiness; reasons: ReadinessReason[] } {
-    const { state, registry, thresholds, clock } = this.deps
+    return this.at(id, this.deps.state.get(id), this.deps.clock())
+  }
+
+  /** Readiness from a given live state at a given time (history replayed in device time). */
+  at(
+    id: string,
+    live: CabinetLive | undefined,
+    nowMs: number,
+  ): { readiness: Readiness; reasons: ReadinessReason[] } {
+    const { registry, thresholds } = this.deps
     return readinessOf({
       cabinet: id,
-      live: state.get(id),
+      live,
       info: cabinetInfo(registry, id),
-      now: clock(),
+      now: nowMs,
       th: thresholds.for(id),
     })
   }

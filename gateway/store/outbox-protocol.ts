@@ -35,6 +35,7 @@ export type WorkerRequest =
   | { op: 'move_to_quarantine'; ids: number[]; reason: string }
   | { op: 'stats' }
   | { op: 'quarantine_list'; before_id: number | null; limit: number }
+  | { op: 'quarantine_prune'; before_ms: number }
   | { op: 'close' }
 
 export type WorkerReply =

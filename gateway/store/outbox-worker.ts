@@ -34,6 +34,7 @@ const deleteRange = db.prepare('DELETE FROM outbox WHERE id BETWEEN ? AND ?')
 const selectOne = db.prepare('SELECT id, cabinet, line, recv_ms FROM outbox WHERE id = ?')
 const deleteOne = db.prepare('DELETE FROM outbox WHERE id = ?')
 const evictQuarantine = db.prepare('DELETE FROM quarantine WHERE id <= ?')
+const pruneQuarantine = db.prepare('DELETE FROM quarantine WHERE recv_ms < ?')
 const statsQuery = db.prepare(
   'SELECT count(*) AS depth, coalesce(sum(length(CAST(line AS BLOB))), 0) AS bytes, min(recv_ms) AS oldest FROM outbox',
 )
@@ -119,6 +120,8 @@ function handle(req: WorkerRequest): unknown {
       >
       return rows.map((r) => ({ ...r, raw: new Uint8Array(r.raw) }))
     }
+    case 'quarantine_prune':
+      return pruneQuarantine.run(req.before_ms).changes
     case 'close':
       clearInterval(checkpointTimer)
       for (const other of checkpointed) {

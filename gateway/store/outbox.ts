@@ -133,6 +133,11 @@ export class Outbox extends EventEmitter {
     return this.call({ op: 'quarantine_list', before_id: beforeId, limit }) as Promise<QuarantineRow[]>
   }
 
+  /** Deletes quarantine entries that arrived before `beforeMs`; resolves with how many. */
+  pruneQuarantine(beforeMs: number): Promise<number> {
+    return this.call({ op: 'quarantine_prune', before_ms: beforeMs }) as Promise<number>
+  }
+
   snapshot(): { depth: number; bytes: number; error: string | null } {
     return { depth: this.depth, bytes: this.bytes, error: this.lastError }
   }

@@ -2,8 +2,10 @@ import type { Logger } from 'pino'
 import type { Config } from '../config/schema.ts'
 import { classify, type InfluxApi } from './influx.ts'
 import { ROLLUPS, type Rollup } from './schema/index.ts'
+import { cabinetIs } from './schema/read-back.ts'
 
-export type RetentionConfig = Config['retention']
+/** The InfluxDB side of `retention:` (`prune` is the gateway's own databases': pruner.ts). */
+export type RetentionConfig = Omit<Config['retention'], 'prune'>
 
 /** Retention policy names: dashboards query `"rollup"."heartbeat_1h"`, and raw data by default. */
 export const RAW_RP = 'raw'
@@ -119,24 +121,30 @@ async function continuousQueryNames(influx: InfluxApi, db: string): Promise<Set<
 }
 
 /**
- * Computes the rollups of [fromMs, toMs) now, a week at a time: continuous queries only cover
+ * Computes the rollups of [fromMs, toMs) now (of one cabinet's measurements, with `only`), a week at a time: continuous queries only cover
  * the last `rollup_lookback_hours`, so data imported or backfilled further back needs this
  * (https://docs.influxdata.com/influxdb/v1/query_language/continuous_queries/#continuous-queries-and-backfilling).
  * Returns the number of rollup points written.
  */
 export async function backfillRollups(
-  influx: InfluxApi,
+  influx: Pick<InfluxApi, 'query'>,
   db: string,
   fromMs: number,
   toMs: number,
   chunkMs = 7 * 86_400_000,
+  only?: { cabinet: string },
 ): Promise<number> {
   const hour = 3_600_000
   let written = 0
+  // one cabinet's hours are recomputed from its own points only: rollups keep the cabinet tag
+  const rollups = only
+    ? ROLLUPS.filter((r) => (r.measurement.tags as readonly string[]).includes('cabinet'))
+    : ROLLUPS
+  const cabinet = only ? `${cabinetIs(only.cabinet)} AND ` : ''
   for (let start = Math.floor(fromMs / hour) * hour; start < toMs; start += chunkMs) {
     const end = Math.min(start + chunkMs, Math.ceil(toMs / hour) * hour)
-    for (const r of ROLLUPS) {
-      const where = `time >= ${start}ms AND time < ${end}ms`
+    for (const r of rollups) {
+      const where = `${cabinet}time >= ${start}ms AND time < ${end}ms`
       const [series = []] = await influx.query(rollupSelect(db, r, where), post)
       for (const s of series) {
         const col = s.columns.indexOf('written')

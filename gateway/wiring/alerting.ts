@@ -19,7 +19,7 @@ import { SqliteAlertStore } from '../alerts/sqlite/alert-store.ts'
 import { SqliteDeliveryStore } from '../alerts/sqlite/delivery-store.ts'
 import { SqliteSilenceStore } from '../alerts/sqlite/silence-store.ts'
 import { StorageHealth, type StorageStatus } from '../alerts/storage-health.ts'
-import type { Alert } from '../alerts/types.ts'
+import type { Alert, Transition } from '../alerts/types.ts'
 import type { Reading } from '../ingest/ingest.ts'
 import { districtByCode } from '../protocol/districts.ts'
 import type { Registry } from '../registry/registry.ts'
@@ -51,6 +51,8 @@ export interface AlertingDeps {
   onCabinetChange?: (id: string) => void
   /** The signed console link to an alert that notifications carry, if the console has a public URL. */
   linkFor?: (a: Alert) => string | null
+  /** Told of every transition too (the alert metrics). */
+  onTransition?: (alert: Alert, t: Transition) => void
 }
 
 /**
@@ -129,6 +131,7 @@ export function buildAlerting(deps: AlertingDeps): Alerting {
         log.error({ err, alert: a.id }, 'alert transition not written to the outbox')
       })
       events.emit('transition', a, t)
+      deps.onTransition?.(a, t)
     },
   })
   dispatcher = new Dispatcher({

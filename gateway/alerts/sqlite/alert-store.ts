@@ -121,4 +121,17 @@ export class SqliteAlertStore implements AlertStore {
       )
       .run(key, JSON.stringify(value))
   }
+
+  pruneResolved(beforeMs: number): number {
+    return this.db.transaction(() => {
+      this.db
+        .prepare(
+          `DELETE FROM alert_transitions WHERE alert_id IN
+             (SELECT id FROM alerts WHERE state = 'resolved' AND updated_ms < ?)`,
+        )
+        .run(beforeMs)
+      return this.db.prepare(`DELETE FROM alerts WHERE state = 'resolved' AND updated_ms < ?`).run(beforeMs)
+        .changes
+    })()
+  }
 }

@@ -50,4 +50,10 @@ export class SqliteDeliveryStore implements DeliveryStore {
       )
       .run(error, attempts, id)
   }
+
+  pruneFailed(beforeMs: number): number {
+    return this.db
+      .prepare(`DELETE FROM alert_deliveries WHERE state = 'failed' AND created_ms < ?`)
+      .run(beforeMs).changes
+  }
 }

@@ -1,7 +1,9 @@
 import type { FastifyInstance } from 'fastify'
 import { z } from 'zod'
 import { parseMatcher } from '../../alerts/matchers.ts'
-import type { Silence, Silences } from '../../alerts/silences.ts'
+import { nextOccurrence, recurrenceSchema } from '../../alerts/recurrence.ts'
+import { OPEN_ENDED, type Silence, type Silences } from '../../alerts/silences.ts'
+import { AedgwError } from '../../lib/errors.ts'
 import { requireRole } from '../auth.ts'
 import type { ApiContext } from '../context.ts'
 import { parseOr400 } from '../errors.ts'
@@ -37,29 +39,46 @@ const createBody = z.strictObject({
       'invalid regular expression',
     ),
   starts_at: timestamp.optional(),
-  ends_at: timestamp,
+  /** Optional for a recurring silence: without it, its slots recur until it is expired. */
+  ends_at: timestamp.optional(),
+  recurrence: recurrenceSchema.optional(),
   created_by: z.string().trim().min(1).max(120),
   comment: z.string().trim().min(1).max(1000),
 })
 
-function view(s: Silence, now: number) {
+/**
+ * `status`: pending before its start, expired after its end; in between active, except a
+ * recurring silence between two slots, which is `scheduled` (its `next_start` says when).
+ */
+function view(s: Silence, now: number, silences: Pick<Silences, 'activeAt'>) {
+  const status =
+    now < s.starts_ms
+      ? 'pending'
+      : now >= s.ends_ms
+        ? 'expired'
+        : silences.activeAt(s, now)
+          ? 'active'
+          : 'scheduled'
+  const next = s.recurrence ? nextOccurrence(s.recurrence, Math.max(now, s.starts_ms - 1), s.ends_ms) : null
   return {
     id: s.id,
     matchers: s.matchers,
     starts_at: new Date(s.starts_ms).toISOString(),
-    ends_at: new Date(s.ends_ms).toISOString(),
+    ends_at: s.ends_ms >= OPEN_ENDED ? null : new Date(s.ends_ms).toISOString(),
+    ...(s.recurrence
+      ? { recurrence: s.recurrence, next_start: next === null ? null : new Date(next).toISOString() }
+      : {}),
     created_by: s.created_by,
     comment: s.comment,
     created_at: new Date(s.created_ms).toISOString(),
-    status: now < s.starts_ms ? 'pending' : now < s.ends_ms ? 'active' : 'expired',
+    status,
   }
 }
 
-export function silenceRoutes(
-  app: FastifyInstance,
-  ctx: ApiContext,
-  silences: Pick<Silences, 'list' | 'create' | 'expire'>,
-): void {
+/** What the API may do with silences. */
+export type SilenceService = Pick<Silences, 'list' | 'create' | 'expire' | 'activeAt'>
+
+export function silenceRoutes(app: FastifyInstance, ctx: ApiContext, silences: SilenceService): void {
   const viewer = requireRole(ctx.tokens, 'viewer')
   const maintainer = requireRole(ctx.tokens, 'maintainer')
   const tags = ['silences']
@@ -69,7 +88,7 @@ export function silenceRoutes(
     { preHandler: viewer, schema: { tags, summary: 'Silences (Alertmanager-style matchers)' } },
     async () => {
       const now = ctx.clock()
-      const items = silences.list().map((s) => view(s, now))
+      const items = silences.list().map((s) => view(s, now, silences))
       return { items, count: items.length }
     },
   )
@@ -82,14 +101,17 @@ export function silenceRoutes(
     },
     async (req, reply) => {
       const b = parseOr400(createBody, req.body)
+      if (b.ends_at === undefined && !b.recurrence)
+        throw new AedgwError('AEDGW_ERR_VALIDATION', 'ends_at: required unless the silence has a recurrence')
       const s = silences.create({
         matchers: b.matchers,
         starts_ms: b.starts_at ?? ctx.clock(),
-        ends_ms: b.ends_at,
+        ends_ms: b.ends_at ?? OPEN_ENDED,
+        ...(b.recurrence ? { recurrence: b.recurrence } : {}),
         created_by: b.created_by,
         comment: b.comment,
       })
-      return reply.status(201).send(view(s, ctx.clock()))
+      return reply.status(201).send(view(s, ctx.clock(), silences))
     },
   )
 
@@ -98,7 +120,7 @@ export function silenceRoutes(
     { preHandler: maintainer, schema: { tags, summary: 'Expire a silence now' } },
     async (req) => {
       const { id } = parseOr400(z.object({ id: z.string().min(1).max(64) }), req.params)
-      return view(silences.expire(id), ctx.clock())
+      return view(silences.expire(id), ctx.clock(), silences)
     },
   )
 }

@@ -15,6 +15,8 @@ export interface BkkhdcExportsDeps extends BuilderDeps {
   store: ExportStore
   log: Logger
   fetch?: typeof fetch
+  /** Told while a scheduled build is late (failed, retrying), and with null once it is built. */
+  onLate?: (late: LateBuild | null) => void
 }
 
 /** Who asks for a build, and for a rebuild why: both go to the audit log. */
@@ -37,18 +39,35 @@ export function destinationHost(url: string | null): string | null {
 export function fileHashes(manifest: Dataset['manifest']): Record<string, string> {
   return Object.fromEntries(manifest.files.map((f) => [f.name, f.sha256]))
 }
+/** A scheduled build that failed and is being retried. */
+export interface LateBuild {
+  month: string
+  attempts: number
+  /** When the first attempt failed. */
+  since_ms: number
+  next_attempt_ms: number
+  error: string
+}
+
+const SCHEDULED = new Set(['schedule', 'schedule_retry'])
 
 /**
  * The monthly BKKHDC dataset: scheduled build of the previous month (node-cron, Asia/Bangkok),
  * build on request, durable delivery. A month is built and delivered once; a second build of it
  * happens only when an admin asks for it (`force`) with a reason, goes out under a new dataset
- * id, and reuses the first build's suppression pattern (or is withheld when it cannot).
+ * id, and reuses the first build's suppression pattern (or is withheld when it cannot). A scheduled
+ * build that fails (InfluxDB down at 02:00 on the 20th) is retried with the deliveries' back-off
+ * (retry_base_ms doubling up to retry_max_ms) until it succeeds, also after a restart (its
+ * `build_failed` audit entry says so), and `onLate` raises an operator alert meanwhile.
  */
 export class BkkhdcExports {
   private readonly deps: BkkhdcExportsDeps
   readonly delivery: ExportDelivery
   private task: ScheduledTask | null = null
   private timer: NodeJS.Timeout | null = null
+  private late: LateBuild | null = null
+  private resumed = false
+  private running: Promise<void> | null = null
 
   constructor(deps: BkkhdcExportsDeps) {
     this.deps = deps
@@ -71,6 +90,7 @@ export class BkkhdcExports {
     }
     this.timer = setInterval(() => {
       this.delivery.tick().catch((err: unknown) => log.error({ err }, 'BKKHDC delivery tick failed'))
+      this.retryTick().catch((err: unknown) => log.error({ err }, 'BKKHDC build retry failed'))
     }, config.tick_ms)
     this.timer.unref()
     if (!config.url) log.info('BKKHDC delivery off: feeds.bkkhdc.url (AEDGW_BKKHDC_URL) is not set')
@@ -82,6 +102,12 @@ export class BkkhdcExports {
     if (this.timer) clearInterval(this.timer)
     this.timer = null
     await this.delivery.idle()
+    await this.running
+  }
+
+  /** The scheduled build being retried, if one is late. */
+  lateBuild(): LateBuild | null {
+    return this.late ? { ...this.late } : null
   }
 
   /** When the scheduled build runs next (from the injected clock), or null when unscheduled. */
@@ -91,17 +117,75 @@ export class BkkhdcExports {
   }
 
   /** The scheduled job: the previous month, unless it was built already. */
-  async scheduled(): Promise<void> {
-    const month = previousMonth(this.deps.clock())
+  scheduled(): Promise<void> {
+    return this.once(() => this.runScheduled(previousMonth(this.deps.clock()), 'schedule'))
+  }
+
+  /** Retries a late scheduled build when its time has come; after a restart, finds it first. */
+  async retryTick(): Promise<void> {
+    if (!this.resumed) {
+      this.resumed = true
+      await this.once(() => this.resume())
+    }
+    const late = this.late
+    if (!late || this.deps.clock() < late.next_attempt_ms) return
+    await this.once(() => this.runScheduled(late.month, 'schedule_retry'))
+  }
+
+  /** One scheduled build or retry at a time. */
+  private once(fn: () => Promise<void>): Promise<void> {
+    if (this.running) return this.running
+    this.running = fn().finally(() => {
+      this.running = null
+    })
+    return this.running
+  }
+
+  private async runScheduled(month: string, trigger: string): Promise<void> {
+    const { log, config, clock } = this.deps
     try {
       if ((await this.deps.store.forMonth(month)).length > 0) {
-        await this.audit('skipped', null, month, { reason: 'already built', trigger: 'schedule' })
-        return
-      }
-      await this.build(month, { force: false, trigger: 'schedule', actor: 'schedule' })
+        if (trigger === 'schedule')
+          await this.audit('skipped', null, month, { reason: 'already built', trigger })
+      } else await this.build(month, { force: false, trigger, actor: 'schedule' })
+      if (this.late) log.info({ month, attempts: this.late.attempts + 1 }, 'late BKKHDC build done')
+      this.setLate(null)
     } catch (err) {
-      this.deps.log.error({ err, month }, 'scheduled BKKHDC build failed')
+      const now = clock()
+      const prev = this.late?.month === month ? this.late : null
+      const attempts = (prev?.attempts ?? 0) + 1
+      const delay = Math.min(config.retry_max_ms, config.retry_base_ms * 2 ** Math.min(attempts - 1, 30))
+      const error = err instanceof Error ? err.message : String(err)
+      this.setLate({ month, attempts, since_ms: prev?.since_ms ?? now, next_attempt_ms: now + delay, error })
+      log.error(
+        { err, month, attempts, retry_at: new Date(now + delay).toISOString() },
+        'scheduled BKKHDC build failed; retrying',
+      )
     }
+  }
+
+  /** A scheduled build whose last attempt failed before a restart, and whose month is still unbuilt. */
+  private async resume(): Promise<void> {
+    if (this.late) return
+    const entries = await this.deps.store.auditLog(200)
+    const last = entries.find((e) => e.month && SCHEDULED.has(String(e.detail.trigger)))
+    if (!last?.month || last.action !== 'build_failed') return
+    if ((await this.deps.store.forMonth(last.month)).length > 0) return
+    const failures = entries.filter((e) => e.month === last.month && e.action === 'build_failed')
+    const first = failures[failures.length - 1] ?? last
+    this.setLate({
+      month: last.month,
+      attempts: failures.length,
+      since_ms: first.at_ms,
+      next_attempt_ms: this.deps.clock(),
+      error: String(last.detail.error ?? 'unknown'),
+    })
+  }
+
+  private setLate(late: LateBuild | null): void {
+    if (late === null && this.late === null) return
+    this.late = late
+    this.deps.onLate?.(late ? { ...late } : null)
   }
 
   /** Builds a finished month and queues it for delivery. */

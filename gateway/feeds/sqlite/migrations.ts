@@ -45,4 +45,16 @@ export const feedsMigrations: Migration[] = [
       ALTER TABLE bkkhdc_audit ADD COLUMN hash TEXT;
     `,
   },
+  {
+    // late readings awaiting a readiness recompute (feeds/late-history.ts)
+    module: 'feeds',
+    version: 3,
+    up: `
+      CREATE TABLE feeds_readiness_late (
+        cabinet TEXT PRIMARY KEY,
+        from_ms INTEGER NOT NULL,
+        seen_ms INTEGER NOT NULL
+      );
+    `,
+  },
 ]

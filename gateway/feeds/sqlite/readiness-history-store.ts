@@ -1,7 +1,10 @@
 import type Database from 'better-sqlite3'
-import type { ReadinessHistoryStore, ReadinessLast } from '../ports.ts'
+import type { LateMark, ReadinessHistoryStore, ReadinessLast } from '../ports.ts'
 
-/** The last readiness written per cabinet, in state.db (table `feeds_readiness_last`, migrations.ts). */
+/**
+ * The last readiness written per cabinet, and the cabinets whose history waits to be recomputed,
+ * in state.db (tables `feeds_readiness_last`, `feeds_readiness_late`, migrations.ts).
+ */
 export class SqliteReadinessHistoryStore implements ReadinessHistoryStore {
   private readonly db: Database.Database
 
@@ -23,5 +26,25 @@ export class SqliteReadinessHistoryStore implements ReadinessHistoryStore {
            reason_codes = excluded.reason_codes, written_ms = excluded.written_ms`,
       )
       .run(last.cabinet, last.readiness, last.reason_codes, writtenMs)
+  }
+
+  lateMarks(): LateMark[] {
+    return this.db.prepare('SELECT cabinet, from_ms, seen_ms FROM feeds_readiness_late').all() as LateMark[]
+  }
+
+  saveLateMark(m: LateMark): void {
+    this.db
+      .prepare(
+        `INSERT INTO feeds_readiness_late (cabinet, from_ms, seen_ms) VALUES (?, ?, ?)
+         ON CONFLICT (cabinet) DO UPDATE SET from_ms = min(from_ms, excluded.from_ms),
+           seen_ms = max(seen_ms, excluded.seen_ms)`,
+      )
+      .run(m.cabinet, m.from_ms, m.seen_ms)
+  }
+
+  clearLateMark(cabinet: string, seenMs: number): void {
+    this.db
+      .prepare('DELETE FROM feeds_readiness_late WHERE cabinet = ? AND seen_ms <= ?')
+      .run(cabinet, seenMs)
   }
 }
