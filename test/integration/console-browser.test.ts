@@ -160,6 +160,34 @@ describe('maintenance console in a real browser', () => {
     expect(blocked).toEqual([])
   })
 
+  it('adds a maintainer’s note to the alert’s history without a reload, leaving its state as it was', async () => {
+    const page = await newPage()
+    screenshotOnFailure('note', () => pages)
+    await signIn(page, maintainer)
+    await page.goto(`${gw.httpUrl}/console/#/alerts/${ackedId}`)
+    await page.getByRole('heading', { level: 1, name: /Cabinet door opened/ }).waitFor()
+    await page.evaluate(() => {
+      ;(window as unknown as { marker: number }).marker = 7
+    })
+    expect(await page.locator('.history li', { hasText: 'spare pads ordered' }).count()).toBe(0)
+    await page.getByLabel('Note', { exact: true }).fill('spare pads ordered')
+    await page.getByRole('button', { name: 'Add note' }).click()
+    await page.locator('.history li', { hasText: 'spare pads ordered' }).waitFor({ timeout: 2000 })
+    expect(await page.locator('.history li', { hasText: 'spare pads ordered' }).textContent()).toContain(
+      'note',
+    )
+    expect(await page.getByLabel('Note', { exact: true }).inputValue()).toBe('')
+    expect(await page.evaluate(() => (window as unknown as { marker?: number }).marker)).toBe(7)
+    await screenshot(page, 'alert-note')
+    const api = await gw.api('GET', `/api/v1/alerts/${ackedId}`, undefined, viewer)
+    expect(api.json.state).toBe('acknowledged')
+    expect(api.json.transitions.at(-1)).toMatchObject({
+      kind: 'comment',
+      comment: 'spare pads ordered',
+      by: 'team-north (maintainer)',
+    })
+  })
+
   it('opens an alert from the webhook’s signed link and acknowledges it once, without signing in', async () => {
     await doorOpen(cab2, CAB2, 1)
     const notified = await notificationFor(CAB2)
@@ -213,19 +241,22 @@ describe('maintenance console in a real browser', () => {
     await signIn(page, viewer)
     await page.goto(`${gw.httpUrl}/console/#/alerts/${ackedId}`)
     await page.getByText('Your role can view but not act.').waitFor()
-    for (const name of ['Acknowledge', 'Resolve', 'Assign'])
+    for (const name of ['Acknowledge', 'Resolve', 'Assign', 'Add note'])
       expect(await page.getByRole('button', { name }).count()).toBe(0)
+    expect(await page.getByLabel('Note', { exact: true }).count()).toBe(0)
+    expect(await page.locator('form.note').count()).toBe(0)
     await screenshot(page, 'alert-viewer')
     const forced = await page.evaluate(async (id) => {
       const s = JSON.parse(sessionStorage.getItem('aedgw.session') ?? '{}') as { token: string }
-      const r = await fetch(`/api/v1/alerts/${id}/resolve`, {
-        method: 'POST',
-        headers: { authorization: `Bearer ${s.token}`, 'content-type': 'application/json' },
-        body: '{}',
-      })
-      return r.status
+      const post = (action: string, body: unknown) =>
+        fetch(`/api/v1/alerts/${id}/${action}`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${s.token}`, 'content-type': 'application/json' },
+          body: JSON.stringify(body),
+        }).then((r) => r.status)
+      return [await post('resolve', {}), await post('comment', { comment: 'forced' })]
     }, ackedId)
-    expect(forced).toBe(403)
+    expect(forced).toEqual([403, 403])
     expect((await gw.api('GET', `/api/v1/alerts/${ackedId}`, undefined, viewer)).json.state).toBe(
       'acknowledged',
     )
