@@ -235,7 +235,7 @@ describe('maintenance console in a real browser', () => {
     expect((await link(fresh, 'GET', '/api/v1/link')).status).toBe(200)
   })
 
-  it('shows a viewer no action buttons, and the API refuses the action when forced', async () => {
+  it('shows a viewer no action buttons or note form, and the API refuses the actions when forced', async () => {
     const page = await newPage()
     screenshotOnFailure('viewer', () => pages)
     await signIn(page, viewer)

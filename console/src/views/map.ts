@@ -115,7 +115,7 @@ function CoverageLegend({ coverage }: { coverage: Coverage | null }) {
     (a, b) => a.share - b.share || a.district_code.localeCompare(b.district_code),
   )
   return html`
-    <div class="coverage-legend" aria-live="polite">
+    <div class="coverage-legend">
       <h3 class="small">${t('coverage')}</h3>
       <ul class="legend">
         ${COVERAGE_BANDS.map(
@@ -124,10 +124,12 @@ function CoverageLegend({ coverage }: { coverage: Coverage | null }) {
         )}
       </ul>
       <p class="hint">${t('coverage_help')}</p>
+      <p class="coverage-city" aria-live="polite">
+        ${coverage ? t('coverage_city', { share: percent(coverage.city.share), n: coverage.usable_aeds }) : t('loading')}
+      </p>
       ${
         coverage
-          ? html`<p class="coverage-city">${t('coverage_city', { share: percent(coverage.city.share), n: coverage.usable_aeds })}</p>
-            <details>
+          ? html`<details>
               <summary>${t('coverage_by_district')}</summary>
               <div class="table-wrap">
                 <table class="coverage-table">
@@ -144,7 +146,7 @@ function CoverageLegend({ coverage }: { coverage: Coverage | null }) {
                 </table>
               </div>
             </details>`
-          : html`<p>${t('loading')}</p>`
+          : null
       }
     </div>
   `
