@@ -324,9 +324,8 @@ describe('maintenance console in a real browser', () => {
       access: 'yes',
       opening_hours: '24/7',
     })
-    await (await gw.connect(OFFICE, secret)).publishAsync(`aed/v1/${OFFICE}/heartbeat`, heartbeat(1), {
-      qos: 1,
-    })
+    const office = await gw.connect(OFFICE, secret)
+    await office.publishAsync(`aed/v1/${OFFICE}/heartbeat`, heartbeat(1), { qos: 1 })
     const bangNa = async () =>
       (await gw.api('GET', '/api/v1/coverage', undefined, viewer)).json.districts.find(
         (d: { district_code: string }) => d.district_code === '1047',
@@ -386,6 +385,17 @@ describe('maintenance console in a real browser', () => {
       '100%',
     ])
     await screenshot(page, 'map-coverage')
+    // live: its AED taken out, Bang Na drops to 0% without a reload
+    const ts = new Date().toISOString()
+    await office.publishAsync(`aed/v1/${OFFICE}/event`, JSON.stringify({ ts, seq: 2, type: 'aed_removed' }), {
+      qos: 1,
+    })
+    await page
+      .locator('.district-box[data-district="1047"]', { hasText: 'Bang Na 0%' })
+      .waitFor({ timeout: 5000 })
+    expect(await page.locator('.district-box[data-district="1047"]').getAttribute('class')).toContain(
+      'cov-none',
+    )
     // off again: the shares go
     await page.getByLabel('Coverage').uncheck()
     expect((await shown()).filter((d) => d.band !== null || /%/.test(d.text ?? ''))).toEqual([])

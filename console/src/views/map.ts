@@ -38,6 +38,7 @@ export function MapView() {
 
   useEffect(() => {
     let live = true
+    let coverageTimer: ReturnType<typeof setTimeout> | undefined
     // live: a cabinet whose alert changed is fetched again and recoloured; coverage may have moved too
     const stop = subscribe(
       '/api/v1/alerts/stream',
@@ -48,7 +49,12 @@ export function MapView() {
           (c) => map.current?.update(c),
           () => undefined,
         )
-        if (showCoverage.current) loadCoverage()
+        // the gateway re-checks touched cabinets' coverage every second (coverage.refresh_ms):
+        // ask a little after that, once for a burst of alerts
+        if (showCoverage.current) {
+          clearTimeout(coverageTimer)
+          coverageTimer = setTimeout(loadCoverage, 1500)
+        }
       },
       () => undefined,
     )
@@ -69,6 +75,7 @@ export function MapView() {
     )
     return () => {
       live = false
+      clearTimeout(coverageTimer)
       stop()
       map.current?.dispose()
       map.current = null
