@@ -70,3 +70,39 @@ export function loadSettings(): Promise<Settings> {
 }
 
 export { DISTRICTS }
+
+/** `GET /api/v1/coverage`: per district, the share of demand points within reach of a usable AED now. */
+export interface CoverageDistrict {
+  district_code: string
+  district_name: string | null
+  district_name_th: string | null
+  radius_m: number
+  points: number
+  covered: number
+  share: number
+}
+
+export interface Coverage {
+  generated_at: string
+  usable_aeds: number
+  city: { points: number; covered: number; share: number }
+  districts: CoverageDistrict[]
+}
+
+export const COVERAGE_BANDS = ['none', 'low', 'mid', 'full'] as const
+export type CoverageBand = (typeof COVERAGE_BANDS)[number]
+
+/** Shading steps: none covered, under half, half or more, all (a district's share moves in steps of 1/n). */
+export function coverageBand(share: number): CoverageBand {
+  if (share <= 0) return 'none'
+  if (share < 0.5) return 'low'
+  return share < 1 ? 'mid' : 'full'
+}
+
+/** "67%", in the page's language. */
+export function percent(share: number): string {
+  return new Intl.NumberFormat(currentLang() === 'th' ? 'th-TH' : 'en-GB', {
+    style: 'percent',
+    maximumFractionDigits: 0,
+  }).format(share)
+}

@@ -12,7 +12,7 @@ import type { Notification } from '../../gateway/alerts/notifiers/notifier.ts'
 import { SignedLinks } from '../../gateway/alerts/signed-links.ts'
 import { SecretHasher } from '../../gateway/lib/secrets.ts'
 import { horizontalOverflow, launchChromium, screenshot, screenshotOnFailure } from '../helpers/browser.ts'
-import { startTestGateway, type TestGateway } from '../helpers/gateway.ts'
+import { heartbeat, startTestGateway, type TestGateway } from '../helpers/gateway.ts'
 import { HttpReceiver } from '../helpers/receivers.ts'
 
 const PUBLIC_URL = 'https://aed.example.org'
@@ -160,6 +160,34 @@ describe('maintenance console in a real browser', () => {
     expect(blocked).toEqual([])
   })
 
+  it('adds a maintainer’s note to the alert’s history without a reload, leaving its state as it was', async () => {
+    const page = await newPage()
+    screenshotOnFailure('note', () => pages)
+    await signIn(page, maintainer)
+    await page.goto(`${gw.httpUrl}/console/#/alerts/${ackedId}`)
+    await page.getByRole('heading', { level: 1, name: /Cabinet door opened/ }).waitFor()
+    await page.evaluate(() => {
+      ;(window as unknown as { marker: number }).marker = 7
+    })
+    expect(await page.locator('.history li', { hasText: 'spare pads ordered' }).count()).toBe(0)
+    await page.getByLabel('Note', { exact: true }).fill('spare pads ordered')
+    await page.getByRole('button', { name: 'Add note' }).click()
+    await page.locator('.history li', { hasText: 'spare pads ordered' }).waitFor({ timeout: 2000 })
+    expect(await page.locator('.history li', { hasText: 'spare pads ordered' }).textContent()).toContain(
+      'note',
+    )
+    expect(await page.getByLabel('Note', { exact: true }).inputValue()).toBe('')
+    expect(await page.evaluate(() => (window as unknown as { marker?: number }).marker)).toBe(7)
+    await screenshot(page, 'alert-note')
+    const api = await gw.api('GET', `/api/v1/alerts/${ackedId}`, undefined, viewer)
+    expect(api.json.state).toBe('acknowledged')
+    expect(api.json.transitions.at(-1)).toMatchObject({
+      kind: 'comment',
+      comment: 'spare pads ordered',
+      by: 'team-north (maintainer)',
+    })
+  })
+
   it('opens an alert from the webhook’s signed link and acknowledges it once, without signing in', async () => {
     await doorOpen(cab2, CAB2, 1)
     const notified = await notificationFor(CAB2)
@@ -207,25 +235,28 @@ describe('maintenance console in a real browser', () => {
     expect((await link(fresh, 'GET', '/api/v1/link')).status).toBe(200)
   })
 
-  it('shows a viewer no action buttons, and the API refuses the action when forced', async () => {
+  it('shows a viewer no action buttons or note form, and the API refuses the actions when forced', async () => {
     const page = await newPage()
     screenshotOnFailure('viewer', () => pages)
     await signIn(page, viewer)
     await page.goto(`${gw.httpUrl}/console/#/alerts/${ackedId}`)
     await page.getByText('Your role can view but not act.').waitFor()
-    for (const name of ['Acknowledge', 'Resolve', 'Assign'])
+    for (const name of ['Acknowledge', 'Resolve', 'Assign', 'Add note'])
       expect(await page.getByRole('button', { name }).count()).toBe(0)
+    expect(await page.getByLabel('Note', { exact: true }).count()).toBe(0)
+    expect(await page.locator('form.note').count()).toBe(0)
     await screenshot(page, 'alert-viewer')
     const forced = await page.evaluate(async (id) => {
       const s = JSON.parse(sessionStorage.getItem('aedgw.session') ?? '{}') as { token: string }
-      const r = await fetch(`/api/v1/alerts/${id}/resolve`, {
-        method: 'POST',
-        headers: { authorization: `Bearer ${s.token}`, 'content-type': 'application/json' },
-        body: '{}',
-      })
-      return r.status
+      const post = (action: string, body: unknown) =>
+        fetch(`/api/v1/alerts/${id}/${action}`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${s.token}`, 'content-type': 'application/json' },
+          body: JSON.stringify(body),
+        }).then((r) => r.status)
+      return [await post('resolve', {}), await post('comment', { comment: 'forced' })]
     }, ackedId)
-    expect(forced).toBe(403)
+    expect(forced).toEqual([403, 403])
     expect((await gw.api('GET', `/api/v1/alerts/${ackedId}`, undefined, viewer)).json.state).toBe(
       'acknowledged',
     )
@@ -271,11 +302,103 @@ describe('maintenance console in a real browser', () => {
           qos: 1,
         })
         await page.locator('path.cabinet.rd-in_use').waitFor({ timeout: 2000 })
+        // the coverage layer in Thai, its table open, still fits
+        await page.getByLabel('ความครอบคลุม').check()
+        await page.locator('.coverage-city', { hasText: 'กรุงเทพฯ' }).waitFor()
+        await page.getByText('ความครอบคลุมรายเขต').click()
+        await page.locator('.coverage-table').waitFor()
       }
       if (name === 'cabinet') await page.getByText('ความพร้อม').first().waitFor()
       expect(await horizontalOverflow(page), `${name} scrolls sideways`).toBeLessThanOrEqual(0)
       await screenshot(page, `${name}-phone-th`)
     }
+  })
+
+  it('shows each district’s coverage share as text on the map once the coverage layer is on', async () => {
+    // an open, public AED at Bang Na's one demand point (its subdistrict point) covers Bang Na
+    const OFFICE = 'BKK-1047-0204'
+    const secret = await gw.register(OFFICE, {
+      district_code: '1047',
+      lat: 13.6725,
+      lon: 100.616,
+      access: 'yes',
+      opening_hours: '24/7',
+    })
+    const office = await gw.connect(OFFICE, secret)
+    await office.publishAsync(`aed/v1/${OFFICE}/heartbeat`, heartbeat(1), { qos: 1 })
+    const bangNa = async () =>
+      (await gw.api('GET', '/api/v1/coverage', undefined, viewer)).json.districts.find(
+        (d: { district_code: string }) => d.district_code === '1047',
+      )?.share
+    await expect.poll(bangNa, { timeout: 5000 }).toBe(1)
+    const page = await newPage()
+    screenshotOnFailure('coverage', () => pages)
+    await signIn(page, viewer)
+    await page.goto(`${gw.httpUrl}/console/#/map`)
+    await page.locator('path.cabinet').first().waitFor()
+    const shown = () =>
+      page.evaluate(() =>
+        [...document.querySelectorAll<HTMLElement>('.district-box')].map((el) => ({
+          code: el.dataset.district,
+          text: el.textContent,
+          band: [...el.classList].find((c) => c.startsWith('cov-')) ?? null,
+        })),
+      )
+    // off: names only, no shares and no shading
+    expect((await shown()).filter((d) => d.band !== null || /%/.test(d.text ?? ''))).toEqual([])
+    await page.getByLabel('Coverage').check()
+    await page.locator('.coverage-city').waitFor()
+    // every district the API answers for shows its share as text, shaded by its band
+    const band = (share: number) => (share <= 0 ? 'none' : share < 0.5 ? 'low' : share < 1 ? 'mid' : 'full')
+    const mismatches = async () => {
+      const cov = (await gw.api('GET', '/api/v1/coverage', undefined, viewer)).json as {
+        city: { share: number }
+        districts: Array<{ district_code: string; district_name: string; share: number }>
+      }
+      expect(cov.districts.length).toBeGreaterThan(0)
+      const page_ = new Map((await shown()).map((d) => [d.code, d]))
+      const rows = await page.locator('.coverage-table tbody tr').count()
+      const city = await page.locator('.coverage-city').textContent()
+      const wrong: string[] = []
+      if (rows !== cov.districts.length) wrong.push(`table has ${rows} rows`)
+      if (!city?.includes(`${Math.round(cov.city.share * 100)}%`)) wrong.push(`city: ${city}`)
+      for (const d of cov.districts) {
+        const pct = `${Math.round(d.share * 100)}%`
+        const label = page_.get(d.district_code)
+        if (label?.text !== `${d.district_name} ${pct}` || label.band !== `cov-${band(d.share)}`)
+          wrong.push(`${d.district_code}: ${JSON.stringify(label)} for ${pct}`)
+        const row = await page.locator(`.coverage-table tr[data-district="${d.district_code}"]`).textContent()
+        if (!row?.includes(pct)) wrong.push(`row ${d.district_code}: ${row}`)
+      }
+      return wrong
+    }
+    await expect.poll(mismatches, { timeout: 5000 }).toEqual([])
+    expect((await shown()).find((d) => d.code === '1047')).toEqual({
+      code: '1047',
+      text: 'Bang Na 100%',
+      band: 'cov-full',
+    })
+    expect(await page.locator('.coverage-legend .legend li').allTextContents()).toEqual([
+      '0%: no point within reach',
+      'under 50%',
+      '50% to under 100%',
+      '100%',
+    ])
+    await screenshot(page, 'map-coverage')
+    // live: its AED taken out, Bang Na drops to 0% without a reload
+    const ts = new Date().toISOString()
+    await office.publishAsync(`aed/v1/${OFFICE}/event`, JSON.stringify({ ts, seq: 2, type: 'aed_removed' }), {
+      qos: 1,
+    })
+    await page
+      .locator('.district-box[data-district="1047"]', { hasText: 'Bang Na 0%' })
+      .waitFor({ timeout: 5000 })
+    expect(await page.locator('.district-box[data-district="1047"]').getAttribute('class')).toContain(
+      'cov-none',
+    )
+    // off again: the shares go
+    await page.getByLabel('Coverage').uncheck()
+    expect((await shown()).filter((d) => d.band !== null || /%/.test(d.text ?? ''))).toEqual([])
   })
 
   it('has landmarks and labelled controls a screen reader can use', async () => {

@@ -6,7 +6,7 @@ import { t } from '../i18n.ts'
 import { type AlertView as Alert, loadSettings, type Settings } from '../model.ts'
 import { AlertDetails, titleOf } from './parts.ts'
 
-/** One alert: history, and for maintainers acknowledge, assign, resolve (each with a comment). */
+/** One alert: history, and for maintainers acknowledge, assign, resolve (each with a comment) and notes. */
 export function AlertView({ id, session }: { id: string; session: Session }) {
   const [alert, reload] = useLoad(id, () => api<Alert>('GET', `/api/v1/alerts/${encodeURIComponent(id)}`))
   const [settings, setSettings] = useState<Settings | null>(null)
@@ -36,9 +36,46 @@ export function AlertView({ id, session }: { id: string; session: Session }) {
     <p><a href=${`#/cabinets/${encodeURIComponent(a.cabinet_id)}`}>${t('open_cabinet')}</a></p>
     ${
       canAct(session)
-        ? html`<${Actions} alert=${a} selfResolving=${settings?.self_resolving.includes(a.type) ?? false} onDone=${reload} />`
+        ? html`<${Actions} alert=${a} selfResolving=${settings?.self_resolving.includes(a.type) ?? false} onDone=${reload} />
+            <${AddNote} alert=${a} onDone=${reload} />`
         : html`<p class="hint">${t('viewer_only')}</p>`
     }
+  `
+}
+
+/** A note on the alert's history, open or resolved: the state stays, nobody is notified. */
+function AddNote({ alert, onDone }: { alert: Alert; onDone: () => void }) {
+  const [note, setNote] = useState('')
+  const [msg, setMsg] = useState<{ ok: boolean; text: string } | null>(null)
+  const [busy, setBusy] = useState(false)
+  const submit = async (e: Event) => {
+    e.preventDefault()
+    if (!note.trim()) return
+    setBusy(true)
+    setMsg(null)
+    try {
+      await api('POST', `/api/v1/alerts/${encodeURIComponent(alert.id)}/comment`, { comment: note.trim() })
+      setNote('')
+      setMsg({ ok: true, text: t('done') })
+      onDone()
+    } catch (err) {
+      setMsg({ ok: false, text: t('error', { msg: errorText(err) }) })
+    } finally {
+      setBusy(false)
+    }
+  }
+  return html`
+    <form class="card note" aria-labelledby="note-h" onSubmit=${submit}>
+      <h2 id="note-h">${t('add_note')}</h2>
+      <label for="note">${t('note')}</label>
+      <textarea id="note" rows="2" maxlength="1000" required value=${note} aria-describedby="note-help"
+        onInput=${(e: Event) => setNote((e.target as HTMLTextAreaElement).value)}></textarea>
+      <p class="hint" id="note-help">${t('note_help')}</p>
+      <div class="buttons">
+        <button type="submit" disabled=${busy || !note.trim()}>${t('add_note')}</button>
+      </div>
+      ${msg ? html`<p class=${msg.ok ? 'ok' : 'error'} role=${msg.ok ? 'status' : 'alert'}>${msg.text}</p>` : null}
+    </form>
   `
 }
 

@@ -1,6 +1,12 @@
 import L from 'leaflet'
-import type { Settings } from '../model.ts'
-import { DISTRICTS } from '../model.ts'
+import { type CoverageDistrict, coverageBand, DISTRICTS, type Settings } from '../model.ts'
+
+export interface MountedMap {
+  dispose(): void
+  update(c: MapCabinet): void
+  /** Shades each district's name by its coverage share and writes the share beside it; null: names only. */
+  setCoverage(districts: CoverageDistrict[] | null, percent: (share: number) => string): void
+}
 
 export interface MapCabinet {
   id: string
@@ -32,7 +38,7 @@ export function mountMap(
   settings: Settings,
   lang: 'en' | 'th',
   readinessLabel: (r: string) => string,
-): { dispose(): void; update(c: MapCabinet): void } {
+): MountedMap {
   const map = L.map(el, { preferCanvas: false, attributionControl: true }).setView([13.75, 100.55], 11)
   if (settings.tile_url) {
     L.tileLayer(settings.tile_url, {
@@ -42,17 +48,24 @@ export function mountMap(
       errorTileUrl: 'data:image/gif;base64,R0lGODlhAQABAAAAACH5BAEKAAEALAAAAAABAAEAAAICTAEAOw==',
     }).addTo(map)
   }
+  // each district name is a label (a permanent tooltip) whose share and shading the coverage layer sets
+  const districtLabels = new Map<string, { box: HTMLElement; share: HTMLElement }>()
   for (const d of DISTRICTS) {
+    const box = document.createElement('span')
+    box.className = 'district-box'
+    box.dataset.district = d.code
+    const name = document.createElement('span')
+    name.textContent = lang === 'th' ? d.name_th : d.name_en
+    const share = document.createElement('span')
+    share.className = 'district-share'
+    box.append(name, share)
+    districtLabels.set(d.code, { box, share })
     L.marker([d.lat, d.lon], {
       icon: L.divIcon({ className: 'district-label', html: '', iconSize: [0, 0] }),
       interactive: false,
       keyboard: false,
     })
-      .bindTooltip(lang === 'th' ? d.name_th : d.name_en, {
-        permanent: true,
-        direction: 'center',
-        className: 'district-name',
-      })
+      .bindTooltip(box, { permanent: true, direction: 'center', className: 'district-name' })
       .addTo(map)
   }
   const markers = new Map<string, { marker: L.CircleMarker; link: HTMLAnchorElement }>()
@@ -88,6 +101,14 @@ export function mountMap(
       const el = m.marker.getElement()
       if (el) el.setAttribute('class', `leaflet-interactive cabinet rd-${c.live.readiness}`)
       describe(c, m.link)
+    },
+    setCoverage(districts, percent) {
+      const byCode = new Map((districts ?? []).map((d) => [d.district_code, d]))
+      for (const [code, label] of districtLabels) {
+        const d = byCode.get(code)
+        label.box.className = d ? `district-box cov cov-${coverageBand(d.share)}` : 'district-box'
+        label.share.textContent = d ? ` ${percent(d.share)}` : ''
+      }
     },
   }
 }
