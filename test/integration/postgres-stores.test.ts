@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Silence } from '../../gateway/alerts/ports.ts'
 import { PgAlertStore } from '../../gateway/alerts/postgres/alert-store.ts'
 import { PgDeliveryStore } from '../../gateway/alerts/postgres/delivery-store.ts'
+import { PgLinkUseStore } from '../../gateway/alerts/postgres/link-use-store.ts'
 import { PgSilenceStore } from '../../gateway/alerts/postgres/silence-store.ts'
 import { PgTokenStore } from '../../gateway/api/postgres/token-store.ts'
 import { verifyAuditChain } from '../../gateway/feeds/bkkhdc/audit-chain.ts'
@@ -220,6 +221,17 @@ describe.runIf(postgresAvailable())('PostgreSQL stores', () => {
     expect((await store.claimDue(NOW + 30_000, 10, 30_000)).map((x) => x.id)).toEqual(['n2/webhook'])
     await store.delivered('n2/webhook')
     expect(await store.claimDue(NOW + 120_000, 10, 30_000)).toEqual([])
+  })
+
+  it('claims a signed link once until it expires', async () => {
+    const store = new PgLinkUseStore(pool)
+    expect(await store.claim('nonce-1', 'al_1', NOW, NOW + 1000)).toBe(true)
+    expect(await store.claim('nonce-1', 'al_1', NOW + 1, NOW + 1000)).toBe(false)
+    expect(await store.used('nonce-1')).toBe(true)
+    await store.release('nonce-1')
+    expect(await store.used('nonce-1')).toBe(false)
+    expect(await store.claim('nonce-2', 'al_1', NOW, NOW + 1000)).toBe(true)
+    expect(await store.claim('nonce-2', 'al_1', NOW + 1001, NOW + 2000)).toBe(true)
   })
 
   it('round-trips silences', async () => {
