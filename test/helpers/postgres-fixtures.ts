@@ -70,7 +70,8 @@ export function openTransition(a: Alert): Transition {
 /**
  * What a worker does with one cabinet's door-open reading, inside the cabinet's transaction: saves
  * the state and, unless the door-open alert is open already, opens it and enqueues its webhook
- * notification under the delivery key `{alert id}:open/webhook`. `between` runs after the read and
+ * notification `{alert id}:open` under the delivery key `{alert id}:open/webhook` (the payload
+ * carries only what the webhook's idempotency needs: the notification's id). `between` runs after the read and
  * before the writes (the tests widen the race window there). Returns the id of the alert opened,
  * or null when one was open already.
  */
@@ -91,7 +92,7 @@ export async function handleDoorOpen(
     {
       id: `${alert.id}:open/webhook`,
       notifier: 'webhook',
-      payload: JSON.stringify({ alert: alert.id, cabinet }),
+      payload: JSON.stringify({ version: '1', id: `${alert.id}:open`, status: 'firing', cabinet }),
       created_ms: nowMs,
       attempts: 0,
       next_ms: nowMs,

@@ -3,8 +3,12 @@
 // enqueues one notification; a worker that dies mid-transaction leaves nothing behind and lets
 // the other go on; a scheduled job's lease is held by one worker at a time and passes on when
 // its holder's connection dies.
+import { createServer, type Server } from 'node:http'
+import type { AddressInfo } from 'node:net'
 import type pg from 'pg'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import type { Notification } from '../../gateway/alerts/notifiers/notifier.ts'
+import { WebhookNotifier } from '../../gateway/alerts/notifiers/webhook/webhook-notifier.ts'
 import { PgAlertStore } from '../../gateway/alerts/postgres/alert-store.ts'
 import { PgDeliveryStore } from '../../gateway/alerts/postgres/delivery-store.ts'
 import { type CabinetUnit, PgStateTransaction } from '../../gateway/alerts/postgres/state-transaction.ts'
@@ -22,6 +26,7 @@ let workerA: pg.Pool
 let workerB: pg.Pool
 /** The test's own view of the database (what an operator would query). */
 let observer: pg.Pool
+let dbUrl: string
 
 const widen = (unit: CabinetUnit) => async () => {
   await unit.client.query('SELECT pg_sleep(0.05)')
@@ -31,6 +36,7 @@ describe.runIf(postgresAvailable())('PostgreSQL state tier with two workers', ()
   beforeAll(async () => {
     server = await startTempPostgres()
     const url = await server.createDatabase('workers')
+    dbUrl = url
     workerA = createPgPool({ url, applicationName: 'worker-a' })
     workerB = createPgPool({ url, applicationName: 'worker-b' })
     observer = createPgPool({ url, applicationName: 'observer' })
@@ -153,6 +159,58 @@ describe.runIf(postgresAvailable())('PostgreSQL state tier with two workers', ()
     )
     expect(fromA.rows[0].n).toBe(0)
     expect((await new PgLiveStateStore(observer).get(cabinet))?.state_ms).toBe(NOW + 1)
+  })
+
+  it('sends one door-open once to the webhook, also when the worker that sent it dies before recording it', async () => {
+    const received: string[] = []
+    const receiver: Server = createServer((req, res) => {
+      received.push(String(req.headers['idempotency-key']))
+      req.resume()
+      req.on('end', () => res.writeHead(200).end('ok'))
+    })
+    await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', r))
+    const url = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hook`
+    const webhook = new WebhookNotifier({
+      name: 'webhook',
+      url,
+      secret: null,
+      timeoutMs: 5000,
+      clock: () => NOW,
+    })
+    // worker A's sender has a pool of its own, which "dies" with it
+    const senderA = createPgPool({ url: dbUrl, applicationName: 'sender-a' })
+    try {
+      const cabinet = 'AED-4001'
+      const decided = await Promise.all([
+        new PgStateTransaction(workerA).withCabinet(cabinet, (u) => handleDoorOpen(u, cabinet, 'a', NOW)),
+        new PgStateTransaction(workerB).withCabinet(cabinet, (u) => handleDoorOpen(u, cabinet, 'b', NOW)),
+      ])
+      const alertId = decided.find((d) => d !== null)
+      const send = async (d: { payload: string }) => webhook.send(JSON.parse(d.payload) as Notification)
+
+      const key = `${alertId}:open/webhook`
+      const mine = <T extends { id: string }>(ds: T[]) => ds.filter((d) => d.id.includes(cabinet))
+      const claimedByA = mine(await new PgDeliveryStore(senderA).claimDue(NOW, 100, 30_000))
+      expect(claimedByA.map((d) => d.id)).toEqual([key])
+      expect(await send(claimedByA[0] as { payload: string })).toEqual({ ok: true })
+      await senderA.end() // gone before recording the delivery
+
+      const b = new PgDeliveryStore(workerB)
+      expect(mine(await b.claimDue(NOW + 1, 100, 30_000))).toEqual([])
+      const [again] = mine(await b.claimDue(NOW + 30_000, 100, 30_000))
+      expect(again).toBeDefined()
+      expect(await send(again as { payload: string })).toEqual({ ok: true })
+      await b.delivered(key)
+      expect(mine(await b.claimDue(NOW + 600_000, 100, 30_000))).toEqual([])
+
+      // the receiver got the one door-open twice under one key, and drops the repeat
+      expect(received).toEqual([`${alertId}:open`, `${alertId}:open`])
+      expect(new Set(received).size).toBe(1)
+      expect(await b.stateOf(key)).toBe('delivered')
+    } finally {
+      await senderA.end().catch(() => {})
+      await new Promise((r) => receiver.close(r))
+    }
   })
 
   it('holds a job lease on one worker at a time and passes it on when the holder dies', async () => {

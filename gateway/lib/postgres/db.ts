@@ -24,6 +24,8 @@ export interface PgPoolOptions {
   max?: number
   /** Names the connections in `pg_stat_activity` (one name per worker). */
   applicationName?: string
+  /** Told when an idle connection of the pool fails (a worker logs it); the pool replaces it. */
+  onIdleError?: (err: Error) => void
 }
 
 /** A pool whose int8 columns arrive as numbers. */
@@ -36,7 +38,7 @@ export function createPgPool(o: PgPoolOptions): pg.Pool {
   })
   // an idle client whose server connection drops emits 'error' on the pool; without a listener
   // that would end the process. The pool discards the client; the next query gets a new one.
-  pool.on('error', () => {})
+  pool.on('error', (err) => o.onIdleError?.(err))
   return pool
 }
 
