@@ -218,7 +218,7 @@ describe.runIf(postgresAvailable())('PostgreSQL state tier with two workers', ()
     const leaseB = new LeaderLease(workerB, 'bkkhdc-build')
     const otherJobB = new LeaderLease(workerB, 'escalations')
     try {
-      expect(await leaseA.tryAcquire()).toBe(true)
+      expect(await Promise.all([leaseA.tryAcquire(), leaseA.tryAcquire()])).toEqual([true, true])
       expect(await leaseB.tryAcquire()).toBe(false)
       expect(await leaseB.runIfLeader(async () => 'built by b')).toEqual({ ran: false })
       expect(await leaseA.runIfLeader(async () => 'built by a')).toEqual({ ran: true, value: 'built by a' })

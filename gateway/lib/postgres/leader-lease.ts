@@ -20,6 +20,7 @@ export class LeaderLease {
   private readonly name: string
   private client: pg.PoolClient | null = null
   private onLost: ((err?: Error) => void) | null = null
+  private acquiring: Promise<boolean> | null = null
 
   constructor(pool: pg.Pool, name: string) {
     this.pool = pool
@@ -33,6 +34,14 @@ export class LeaderLease {
   /** Takes the lease if no live connection holds it; true when this worker holds it (now or already). */
   async tryAcquire(): Promise<boolean> {
     if (this.client) return true
+    // two ticks asking at once share one attempt (a second connection would find the lock taken)
+    this.acquiring ??= this.acquire().finally(() => {
+      this.acquiring = null
+    })
+    return this.acquiring
+  }
+
+  private async acquire(): Promise<boolean> {
     const client = await this.pool.connect()
     const lost = (err?: Error) => {
       if (this.client !== client) return
