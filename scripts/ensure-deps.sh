@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what the gateway, its demo and its tests need on a fresh Debian 12 machine:
-# npm packages (from package-lock.json), Debian's InfluxDB 1.x (for the local database), and
-# for the console's browser tests Debian's chromium and a Thai font (fonts-thai-tlwg).
+# npm packages (from package-lock.json), Debian's InfluxDB 1.x (for the local database),
+# Debian's PostgreSQL 15 (the cluster mode's state tier and its tests), and for the console's
+# browser tests Debian's chromium and a Thai font (fonts-thai-tlwg).
 # Safe to run again: it only installs what is missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -28,6 +29,21 @@ if ! command -v influxd >/dev/null 2>&1; then
     echo "  Install it once as root:  sudo apt-get install -y influxdb" >&2
     echo "  or point the gateway at an existing InfluxDB with AEDGW_INFLUX_URL." >&2
     exit 1
+  fi
+fi
+
+# cluster mode's state tier: its tests start their own PostgreSQL 15 (scripts/lib/postgres.ts)
+if [ ! -x /usr/lib/postgresql/15/bin/initdb ]; then
+  if [ "$(id -u)" = 0 ]; then
+    echo "ensure-deps: installing Debian's postgresql package"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq
+    apt-get install -y -qq postgresql >/dev/null
+    # the package creates and starts a cluster of its own; the project runs throwaway instances
+    (systemctl disable --now postgresql 2>/dev/null || service postgresql stop 2>/dev/null || true) >/dev/null 2>&1
+  else
+    echo "ensure-deps: PostgreSQL 15 is not installed and this user is not root; the state-tier tests will be skipped." >&2
+    echo "  Install it once as root:  sudo apt-get install -y postgresql" >&2
   fi
 fi
 

@@ -52,7 +52,7 @@ export function runMigrations(db: Database.Database, migrations: readonly Migrat
 }
 
 /** Modules in first-seen order, each module's versions ascending; a gap or a repeat is a bug. */
-function ordered(migrations: readonly Migration[]): Migration[] {
+export function ordered(migrations: readonly Migration[]): Migration[] {
   const byModule = new Map<string, Migration[]>()
   for (const m of migrations) byModule.set(m.module, [...(byModule.get(m.module) ?? []), m])
   const out: Migration[] = []

@@ -1,0 +1,39 @@
+import type { Migration } from '../../lib/migrations.ts'
+
+/**
+ * The BKKHDC delivery outbox and audit log in PostgreSQL (cluster mode): the state.db schema at its
+ * version 2 (audit entries chained by hash). Manifest and files stay TEXT: the exact bytes are
+ * what every retry sends. The readiness history stays per node for now.
+ */
+export const feedsPgMigrations: Migration[] = [
+  {
+    module: 'feeds',
+    version: 1,
+    up: `
+      CREATE TABLE bkkhdc_exports (
+        dataset_id TEXT PRIMARY KEY,
+        month TEXT NOT NULL,
+        revision INTEGER NOT NULL,
+        state TEXT NOT NULL CHECK (state IN ('pending', 'delivered', 'failed')),
+        attempts INTEGER NOT NULL DEFAULT 0,
+        next_attempt_ms BIGINT NOT NULL,
+        last_error TEXT,
+        created_ms BIGINT NOT NULL,
+        delivered_ms BIGINT,
+        manifest TEXT NOT NULL,
+        files TEXT NOT NULL,
+        UNIQUE (month, revision)
+      );
+      CREATE TABLE bkkhdc_audit (
+        id BIGINT PRIMARY KEY,
+        at_ms BIGINT NOT NULL,
+        dataset_id TEXT,
+        month TEXT,
+        action TEXT NOT NULL,
+        detail JSONB NOT NULL,
+        prev_hash TEXT,
+        hash TEXT
+      );
+    `,
+  },
+]
