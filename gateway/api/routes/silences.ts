@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify'
 import { z } from 'zod'
-import { parseMatcher } from '../../alerts/matchers.ts'
+import { matcherProblem, parseMatcher } from '../../alerts/matchers.ts'
 import type { Silence, Silences } from '../../alerts/silences.ts'
 import { requireRole } from '../auth.ts'
 import type { ApiContext } from '../context.ts'
@@ -23,19 +23,12 @@ const createBody = z.strictObject({
   matchers: z
     .array(matcher)
     .min(1)
-    .refine(
-      (ms) =>
-        ms.every((m) => {
-          if (!m.is_regex) return true
-          try {
-            new RegExp(m.value)
-            return true
-          } catch {
-            return false
-          }
-        }),
-      'invalid regular expression',
-    ),
+    .superRefine((ms, ctx) => {
+      for (const [i, m] of ms.entries()) {
+        const problem = matcherProblem(m)
+        if (problem) ctx.addIssue({ code: 'custom', path: [i, 'value'], message: problem })
+      }
+    }),
   starts_at: timestamp.optional(),
   ends_at: timestamp,
   created_by: z.string().trim().min(1).max(120),
