@@ -12,4 +12,12 @@ export const apiMigrations: Migration[] = [
       created_at TEXT NOT NULL
     )`,
   },
+  {
+    // expiry, and which row is the AEDGW_ADMIN_TOKEN bootstrap (a new one replaces it)
+    module: 'api',
+    version: 2,
+    up: `ALTER TABLE api_tokens ADD COLUMN expires_at TEXT;
+      ALTER TABLE api_tokens ADD COLUMN bootstrap INTEGER NOT NULL DEFAULT 0;
+      UPDATE api_tokens SET bootstrap = 1 WHERE name = 'bootstrap-admin'`,
+  },
 ]

@@ -53,8 +53,12 @@ describe('state.db migrations', () => {
       ['C-001', 'Lumphini gate'],
     ])
     expect(new SqliteTokenStore(db).find(Buffer.from('cafe', 'hex'))).toEqual({
+      id: 'cafe',
       name: 'ops',
       role: 'maintainer',
+      created_at: '2026-01-01T00:00:00.000Z',
+      expires_at: null,
+      bootstrap: 0,
     })
     expect(new SqliteRetainedStore(db).all()).toEqual([{ cabinet: 'C-001', payload: '{"state":"online"}' }])
     expect(new SqliteLiveStateStore(db).loadAll()).toEqual([
@@ -73,10 +77,15 @@ describe('state.db migrations', () => {
     expect(new SqliteReadinessHistoryStore(db).all()).toEqual([
       { cabinet: 'C-001', readiness: 'ready', reason_codes: '' },
     ])
-    const recorded = db.prepare('SELECT module, version FROM schema_migrations ORDER BY module').all()
-    expect(recorded).toEqual(
-      ['alerts', 'api', 'broker', 'feeds', 'registry', 'state'].map((module) => ({ module, version: 1 })),
-    )
+    const recorded = db
+      .prepare('SELECT module, version FROM schema_migrations ORDER BY module, version')
+      .all()
+    expect(recorded).toEqual([
+      { module: 'alerts', version: 1 },
+      { module: 'api', version: 1 },
+      { module: 'api', version: 2 },
+      ...['broker', 'feeds', 'registry', 'state'].map((module) => ({ module, version: 1 })),
+    ])
   })
 
   it('opens an outbox.db created before migrations with its unwritten lines', async () => {
