@@ -66,7 +66,7 @@ export class Broker extends EventEmitter {
       this.emit('cabinet_connected', client.id)
     })
     aedes.on('clientDisconnect', (client) => {
-      this.hooks.forget(client.id)
+      // its rate bucket stays: a reconnect must not refill it (swept once full again)
       log.debug({ cabinet: client.id }, 'cabinet disconnected')
       this.emit('cabinet_disconnected', client.id)
     })

@@ -61,11 +61,6 @@ export class BrokerHooks {
     this.connectRate.sweep()
   }
 
-  /** A client left: its subscribe denials go; its rate bucket stays (a reconnect must not refill it). */
-  forget(clientId: string): void {
-    this.subscribeDenials.forget(clientId)
-  }
-
   preConnect(client: Client, packet: ConnectPacket, cb: (err: Error | null, ok: boolean) => void): void {
     this.keepalives.set(client, packet.keepalive ?? 0)
     cb(null, true)
@@ -160,9 +155,12 @@ export class BrokerHooks {
       return
     }
     this.deps.metrics.aclDenied.inc({ action: 'subscribe' })
-    if (client && this.subscribeDenials.deny(client.id, sub.topic)) {
-      this.deps.metrics.rejected.inc({ reason: 'subscribe_denied_repeatedly' })
-      client.close()
+    const verdict = client ? this.subscribeDenials.deny(client, client.id, sub.topic) : 'deny'
+    if (client && verdict !== 'deny') {
+      if (verdict === 'close') {
+        this.deps.metrics.rejected.inc({ reason: 'subscribe_denied_repeatedly' })
+        client.close()
+      }
       cb(new AedgwError('AEDGW_ERR_ACL', `${client.id} keeps subscribing to what it may not`))
       return
     }

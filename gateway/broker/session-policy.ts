@@ -57,7 +57,8 @@ const DENIAL_LOG_INTERVAL_MS = 10_000
  * more than `maxDenied` filters it may not have on one connection is closed.
  */
 export class SubscribeDenials {
-  private readonly perClient = new Map<string, { denied: number; unlogged: number; loggedAt: number }>()
+  /** Per connection (aedes's client object): a reconnect starts afresh, a closed one is collected. */
+  private readonly perClient = new WeakMap<object, { denied: number; unlogged: number; loggedAt: number }>()
   private readonly maxDenied: number
   private readonly log: Logger
   private readonly clock: () => number
@@ -68,17 +69,22 @@ export class SubscribeDenials {
     this.clock = clock
   }
 
-  /** Records one denied filter; true when the client has now asked too often and must go. */
-  deny(clientId: string, topic: string): boolean {
+  /**
+   * Records one denied filter: 'close' once the client has asked too often (it must go),
+   * 'closing' for the filters after that (aedes goes on through the packet), else 'deny'.
+   */
+  deny(client: object, clientId: string, topic: string): 'deny' | 'close' | 'closing' {
     const now = this.clock()
-    let e = this.perClient.get(clientId)
+    let e = this.perClient.get(client)
     if (!e) {
       e = { denied: 0, unlogged: 0, loggedAt: Number.NEGATIVE_INFINITY }
-      this.perClient.set(clientId, e)
+      this.perClient.set(client, e)
     }
     e.denied++
+    if (e.denied > this.maxDenied + 1) return 'closing'
     e.unlogged++
-    if (now - e.loggedAt >= DENIAL_LOG_INTERVAL_MS || e.denied > this.maxDenied) {
+    const over = e.denied > this.maxDenied
+    if (now - e.loggedAt >= DENIAL_LOG_INTERVAL_MS || over) {
       this.log.warn(
         { cabinet: clientId, last_topic: topic.slice(0, 128), denied: e.unlogged, total: e.denied },
         'subscribe denied by ACL',
@@ -86,10 +92,6 @@ export class SubscribeDenials {
       e.unlogged = 0
       e.loggedAt = now
     }
-    return e.denied > this.maxDenied
-  }
-
-  forget(clientId: string): void {
-    this.perClient.delete(clientId)
+    return over ? 'close' : 'deny'
   }
 }
