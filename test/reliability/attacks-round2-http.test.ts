@@ -123,6 +123,14 @@ describe('attacks over HTTP, round two', () => {
     expect((await arena.gw.api('GET', '/api/v1/silences', undefined, leaked)).status).toBe(401)
   })
   attack(a, SECTION, 'a token minted already expired', async () => {
+    const soon = new Date(Date.now() + 3_600_000).toISOString()
+    const brief = await arena.gw.api('POST', '/api/v1/tokens', {
+      name: 'brief',
+      role: 'viewer',
+      expires_at: soon,
+    })
+    expect(brief.status).toBe(201)
+    expect(brief.json.expires_at).toBe(soon)
     const past = await arena.gw.api('POST', '/api/v1/tokens', {
       name: 'stale',
       role: 'viewer',
