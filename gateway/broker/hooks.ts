@@ -81,8 +81,8 @@ export class BrokerHooks {
       refuse(5, 'keepalive 0 or over the limit')
       return
     }
-    // before the secret is hashed: a reconnect loop costs a refusal, not a scrypt
-    if (!this.connectRate.take(client.id ?? '', remoteAddressOf(client))) {
+    // per address before the secret is hashed: a reconnect loop costs a refusal, not a scrypt
+    if (!this.connectRate.takeAddress(remoteAddressOf(client))) {
       refuse(3, 'reconnecting too often')
       return
     }
@@ -98,7 +98,10 @@ export class BrokerHooks {
       password,
     )
     if (outcome.ok) {
-      cb(null, true)
+      // per cabinet only once the secret is proven: whoever merely knows an id cannot use up
+      // the cabinet's own reconnects (the same reason the login back-off never locks it out)
+      if (!this.connectRate.takeId(client.id)) refuse(3, 'reconnecting too often')
+      else cb(null, true)
       return
     }
     this.deps.metrics.loginFailures.inc({ reason: outcome.backoff ? 'back-off' : outcome.reason })

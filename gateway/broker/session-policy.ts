@@ -10,7 +10,8 @@ import { RateLimiter } from './limits.ts'
  */
 export function publishProblem(packet: Pick<PublishPacket, 'qos'> & { messageId?: number }): string | null {
   if (packet.qos === 2) return 'QoS 2 is not allowed (cabinets publish at QoS 0 or 1)'
-  if (packet.qos === 1 && !packet.messageId) return 'QoS 1 PUBLISH with packet id 0 [MQTT-2.3.1-1]'
+  // strictly 0, as read from the wire: a will that aedes publishes for the client has no id
+  if (packet.qos === 1 && packet.messageId === 0) return 'QoS 1 PUBLISH with packet id 0 [MQTT-2.3.1-1]'
   return null
 }
 
@@ -25,7 +26,10 @@ export function keepaliveAllowed(keepalive: number | undefined, limitS: number):
   return keepalive !== undefined && keepalive > 0 && keepalive <= limitS
 }
 
-/** CONNECTs per cabinet id and per remote address, so connect-burst-disconnect loops are slowed. */
+/**
+ * CONNECTs per remote address (every attempt) and per cabinet id (logins that proved the secret),
+ * so connect-burst-disconnect loops are slowed without letting a stranger lock a cabinet out.
+ */
 export class ConnectRate {
   private readonly perId: RateLimiter
   private readonly perAddress: RateLimiter
@@ -35,11 +39,14 @@ export class ConnectRate {
     this.perAddress = new RateLimiter((opts.per_minute * 100) / 60, opts.per_address_burst, clock)
   }
 
-  /** True when this CONNECT may go on; every attempt takes a token, refused or not. */
-  take(id: string, address: string): boolean {
-    const byId = this.perId.take(id)
-    const byAddress = this.perAddress.take(address)
-    return byId && byAddress
+  /** True when a CONNECT from this address may go on; every attempt takes a token. */
+  takeAddress(address: string): boolean {
+    return this.perAddress.take(address)
+  }
+
+  /** True when this cabinet, its secret checked, may connect again now. */
+  takeId(id: string): boolean {
+    return this.perId.take(id)
   }
 
   sweep(): void {

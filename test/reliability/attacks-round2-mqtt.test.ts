@@ -187,6 +187,10 @@ describe('rate limits across reconnects, round two', () => {
     try {
       const secret = await gw.register(ID)
       let hb = 0
+      // a stranger who knows only the id cannot use up the cabinet's connects
+      for (let i = 0; i < 8; i++) {
+        await expect(connectCabinet(gw.mqttUrl, ID, `wrong-${i}`)).rejects.toMatchObject({ code: 4 })
+      }
       // connect 1: the whole burst
       let c = await connectCabinet(gw.mqttUrl, ID, secret)
       for (let i = 0; i < 5; i++)
