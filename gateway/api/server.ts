@@ -31,8 +31,15 @@ export async function buildApi(ctx: ApiContext): Promise<FastifyInstance> {
   // project); route schemas are kept for the OpenAPI document only.
   app.setValidatorCompiler(() => (data) => ({ value: data }))
   installErrorHandling(app, ctx.log)
-  // nosniff, a CSP, frame-ancestors/X-Frame-Options on every answer (errors and 404s included)
-  await app.register(helmet, { global: true })
+  // nosniff, a CSP, frame-ancestors/X-Frame-Options on every answer (errors and 404s included).
+  // The listener is plain HTTP (TLS, if any, ends at a proxy): no upgrade-insecure-requests, or
+  // /docs would ask for https scripts. Resources may be read cross-origin: the health-map feed is
+  // public by design and the API authenticates with bearer tokens, never with cookies.
+  await app.register(helmet, {
+    global: true,
+    contentSecurityPolicy: { directives: { upgradeInsecureRequests: null } },
+    crossOriginResourcePolicy: { policy: 'cross-origin' },
+  })
   installHttpGuards(app, ctx)
   await app.register(swagger, {
     openapi: {
