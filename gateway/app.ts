@@ -171,6 +171,8 @@ export async function build(
     clock,
     accept: (cabinet, leaf, payload) => pipeline.accept(cabinet, leaf, payload),
   })
+  // revoked credentials (secret rotated, cabinet retired) end the open session at once
+  registry.onRevoked((id) => broker.disconnect(id))
 
   metrics.refresh = () => {
     refreshGauges(metrics, { outbox, writer, broker, clock })

@@ -1,5 +1,6 @@
 import { z } from 'zod'
 import { secureUrl } from '../config/urls.ts'
+import { matcherTextProblem } from '../lib/matcher-syntax.ts'
 import { rulesConfigSchema, rulesOverrideSchema } from '../rules/config.ts'
 
 const ms = z.number().int().min(0)
@@ -9,6 +10,10 @@ const nullableString = z.string().min(1).nullable()
 const matcherText = z
   .string()
   .regex(/^[a-z_][a-z0-9_]*(=~|!~|!=|=).*$/, 'not a matcher (label=value, !=, =~, !~)')
+  .superRefine((text, ctx) => {
+    const problem = matcherTextProblem(text)
+    if (problem) ctx.addIssue({ code: 'custom', message: problem })
+  })
 
 const timing = {
   group_by: z.array(z.string().min(1)).optional(),

@@ -1,9 +1,11 @@
+import helmet from '@fastify/helmet'
 import swagger from '@fastify/swagger'
 import swaggerUi from '@fastify/swagger-ui'
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify'
 import { requireRole } from './auth.ts'
 import type { ApiContext } from './context.ts'
 import { installErrorHandling } from './errors.ts'
+import { installHttpGuards } from './http-guard.ts'
 import { adminRoutes } from './routes/admin.ts'
 import { alertLinkRoutes } from './routes/alert-links.ts'
 import { alertStreamRoutes } from './routes/alert-stream.ts'
@@ -31,12 +33,24 @@ export async function buildApi(ctx: ApiContext): Promise<FastifyInstance> {
       disableRequestLogging: (req) => /^\/(healthz|readyz|metrics)\b/.test(req.url),
     }),
     bodyLimit: ctx.config.http.body_limit_bytes,
+    requestTimeout: ctx.config.http.request_timeout_ms,
+    connectionTimeout: ctx.config.http.idle_timeout_ms,
     return503OnClosing: true,
   })
   // Bodies and queries are validated with zod in the handlers (one schema language for the whole
   // project); route schemas are kept for the OpenAPI document only.
   app.setValidatorCompiler(() => (data) => ({ value: data }))
   installErrorHandling(app, ctx.log)
+  // nosniff, a CSP, frame-ancestors/X-Frame-Options on every answer (errors and 404s included).
+  // The listener is plain HTTP (TLS, if any, ends at a proxy): no upgrade-insecure-requests, or
+  // /docs would ask for https scripts. Resources may be read cross-origin: the health-map feed is
+  // public by design and the API authenticates with bearer tokens, never with cookies.
+  await app.register(helmet, {
+    global: true,
+    contentSecurityPolicy: { directives: { upgradeInsecureRequests: null } },
+    crossOriginResourcePolicy: { policy: 'cross-origin' },
+  })
+  installHttpGuards(app, ctx)
   await app.register(swagger, {
     openapi: {
       info: {

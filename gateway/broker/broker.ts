@@ -2,44 +2,15 @@ import { EventEmitter } from 'node:events'
 import { readFileSync } from 'node:fs'
 import { type AddressInfo, createServer, type Server } from 'node:net'
 import { createServer as createTlsServer } from 'node:tls'
-import {
-  Aedes,
-  type AedesPublishPacket,
-  type AuthenticateError,
-  type Client,
-  type PublishPacket,
-  type Subscription,
-} from 'aedes'
-import type { Logger } from 'pino'
-import type { Config } from '../config/schema.ts'
+import { Aedes, type AedesPublishPacket, type Client } from 'aedes'
 import { AedgwError } from '../lib/errors.ts'
-import type { Metrics } from '../lib/metrics.ts'
-import { cabinetTopic, isPublishLeaf, type PublishLeaf, parseTopic } from '../protocol/topics.ts'
-import type { Registry } from '../registry/registry.ts'
-import { decideConnect, remoteAddressOf } from './auth.ts'
-import { LoginBackoff, RateLimiter } from './limits.ts'
+import { type BrokerDeps, BrokerHooks } from './hooks.ts'
 import { PacketGuard } from './packet-guard.ts'
 import { PublishQueue } from './publish-queue.ts'
 
-export interface BrokerDeps {
-  config: Pick<Config, 'mqtt'>
-  log: Logger
-  registry: Registry
-  metrics: Metrics
-  clock: () => number
-  /**
-   * Makes a cabinet's message durable. The PUBACK waits for it: aedes writes a QoS 1 PUBACK
-   * before its `published` hook runs, so `authorizePublish` is the only hook that can gate it.
-   * A rejection closes the connection without a PUBACK; the cabinet resends after reconnecting.
-   */
-  accept: (cabinet: string, leaf: PublishLeaf, payload: Buffer) => Promise<void>
-}
+export type { BrokerDeps } from './hooks.ts'
 
 const REAP_INTERVAL_MS = 5000
-
-function denial(message: string): Error {
-  return new AedgwError('AEDGW_ERR_ACL', message)
-}
 
 /** aedes's client table (not in its typings). */
 function clientsOf(aedes: Aedes | null): Client[] {
@@ -59,24 +30,15 @@ export class Broker extends EventEmitter {
   private readonly deps: BrokerDeps
   private aedes: Aedes | null = null
   private readonly servers: Server[] = []
-  private readonly rate: RateLimiter
-  private readonly idBackoff: LoginBackoff
-  private readonly addressBackoff: LoginBackoff
   private readonly ports = { mqtt: 0, mqtts: 0 }
   private readonly publishQueue = new PublishQueue(() => this.aedes)
   private reaper: NodeJS.Timeout | null = null
+  private readonly hooks: BrokerHooks
 
   constructor(deps: BrokerDeps) {
     super()
     this.deps = deps
-    const m = deps.config.mqtt
-    this.rate = new RateLimiter(m.rate.per_second, m.rate.burst, deps.clock)
-    const backoff = { baseMs: m.login_backoff.base_ms, maxMs: m.login_backoff.max_ms }
-    this.idBackoff = new LoginBackoff({ ...backoff, maxFailures: m.login_backoff.max_failures }, deps.clock)
-    this.addressBackoff = new LoginBackoff(
-      { ...backoff, maxFailures: m.login_backoff.max_failures_per_address || Number.MAX_SAFE_INTEGER },
-      deps.clock,
-    )
+    this.hooks = new BrokerHooks(deps)
   }
 
   async start(): Promise<void> {
@@ -84,21 +46,27 @@ export class Broker extends EventEmitter {
     const log = this.deps.log
     const aedes = await Aedes.createBroker({
       connectTimeout: m.connect_timeout_ms,
-      keepaliveLimit: m.keepalive_limit_s,
+      // the keepalive limit is enforced in authenticate, with a return code MQTT 3.1.1 defines
+      keepaliveLimit: 0,
       maxClientsIdLength: 64,
-      authenticate: (client, username, password, cb) => this.authenticate(client, username, password, cb),
-      authorizePublish: (client, packet, cb) => this.authorizePublish(client, packet, cb),
-      authorizeSubscribe: (client, sub, cb) => this.authorizeSubscribe(client, sub, cb),
+      preConnect: (client, packet, cb) => this.hooks.preConnect(client, packet, cb),
+      authenticate: (client, username, password, cb) =>
+        this.hooks.authenticate(client, username, password, cb),
+      authorizePublish: (client, packet, cb) => this.hooks.authorizePublish(client, packet, cb),
+      authorizeSubscribe: (client, sub, cb) => this.hooks.authorizeSubscribe(client, sub, cb),
     })
     this.aedes = aedes
-    this.reaper = setInterval(() => this.reapDeadClients(), REAP_INTERVAL_MS)
+    this.reaper = setInterval(() => {
+      this.reapDeadClients()
+      this.hooks.sweep()
+    }, REAP_INTERVAL_MS)
     this.reaper.unref()
     aedes.on('client', (client) => {
       log.debug({ cabinet: client.id }, 'cabinet connected')
       this.emit('cabinet_connected', client.id)
     })
     aedes.on('clientDisconnect', (client) => {
-      this.rate.forget(client.id)
+      // its rate bucket stays: a reconnect must not refill it (swept once full again)
       log.debug({ cabinet: client.id }, 'cabinet disconnected')
       this.emit('cabinet_disconnected', client.id)
     })
@@ -173,6 +141,15 @@ export class Broker extends EventEmitter {
     return n
   }
 
+  /** Closes a cabinet's session at once (secret rotated, cabinet retired); true if one was open. */
+  disconnect(cabinetId: string): boolean {
+    const client = clientsOf(this.aedes).find((c) => c.id === cabinetId)
+    if (!client) return false
+    this.deps.log.info({ cabinet: cabinetId }, 'credentials revoked: session closed')
+    client.close()
+    return true
+  }
+
   /** Publishes to a topic as the gateway (commands, restored retained statuses), queued. */
   publish(
     topic: string,
@@ -214,82 +191,5 @@ export class Broker extends EventEmitter {
         resolve((server.address() as AddressInfo).port)
       })
     })
-  }
-
-  private authenticate(
-    client: Client,
-    username: string | undefined,
-    password: Buffer | undefined,
-    cb: (err: AuthenticateError | null, ok: boolean | null) => void,
-  ): void {
-    const outcome = decideConnect(
-      {
-        registry: this.deps.registry,
-        idBackoff: this.idBackoff,
-        addressBackoff: this.addressBackoff,
-        log: this.deps.log,
-      },
-      client,
-      username,
-      password,
-    )
-    if (outcome.ok) {
-      cb(null, true)
-      return
-    }
-    this.deps.metrics.loginFailures.inc({ reason: outcome.backoff ? 'back-off' : outcome.reason })
-    if (!outcome.backoff) {
-      this.deps.log.warn(
-        { client: client.id, remote: remoteAddressOf(client), reason: outcome.reason },
-        'login refused',
-      )
-    }
-    const err = Object.assign(new Error(outcome.reason), { returnCode: outcome.code }) as AuthenticateError
-    if (outcome.delayMs > 0) setTimeout(() => cb(err, null), outcome.delayMs)
-    else cb(err, null)
-  }
-
-  private authorizePublish(
-    client: Client | null,
-    packet: PublishPacket,
-    cb: (err?: Error | null) => void,
-  ): void {
-    // client is null for the gateway's own publishes (commands, $SYS)
-    if (!client) {
-      cb(null)
-      return
-    }
-    const t = parseTopic(packet.topic)
-    if (!t || t.cabinetId !== client.id || !isPublishLeaf(t.leaf)) {
-      this.deps.metrics.aclDenied.inc({ action: 'publish' })
-      this.deps.log.warn({ cabinet: client.id, topic: packet.topic }, 'publish denied by ACL')
-      cb(denial(`${client.id} may not publish to ${packet.topic}`))
-      return
-    }
-    if (!this.rate.take(client.id)) {
-      this.deps.metrics.rejected.inc({ reason: 'rate_limited' })
-      this.deps.log.warn({ cabinet: client.id }, 'publish rate over limit: disconnecting without PUBACK')
-      cb(new AedgwError('AEDGW_ERR_RATE', `${client.id} is over its publish rate`))
-      return
-    }
-    this.deps.accept(client.id, t.leaf, packet.payload as Buffer).then(
-      () => cb(null),
-      (err: Error) => cb(err),
-    )
-  }
-
-  private authorizeSubscribe(
-    client: Client | null,
-    sub: Subscription,
-    cb: (err: Error | null, sub?: Subscription | null) => void,
-  ): void {
-    if (client && sub.topic === cabinetTopic(client.id, 'cmd')) {
-      cb(null, sub)
-      return
-    }
-    this.deps.metrics.aclDenied.inc({ action: 'subscribe' })
-    this.deps.log.warn({ cabinet: client?.id, topic: sub.topic }, 'subscribe denied by ACL')
-    // null grants nothing: the SUBACK carries 0x80 for this filter [MQTT-3.9.3]
-    cb(null, null)
   }
 }

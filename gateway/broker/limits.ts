@@ -1,4 +1,8 @@
-/** Per-key token bucket: `perSecond` sustained, `burst` at once. */
+/**
+ * Per-key token bucket: `perSecond` sustained, `burst` at once. Buckets outlive connections (a
+ * reconnect must not refill them); `sweep()` drops only those idle long enough to be full again,
+ * which is the same as forgetting nothing.
+ */
 export class RateLimiter {
   private readonly buckets = new Map<string, { tokens: number; at: number }>()
   private readonly perSecond: number
@@ -26,8 +30,17 @@ export class RateLimiter {
     return true
   }
 
-  forget(key: string): void {
-    this.buckets.delete(key)
+  /** Drops buckets that have refilled to the burst: a new one would start there too. */
+  sweep(): void {
+    const now = this.clock()
+    const refillMs = (this.burst / this.perSecond) * 1000
+    for (const [key, b] of this.buckets) {
+      if (now - b.at >= refillMs) this.buckets.delete(key)
+    }
+  }
+
+  size(): number {
+    return this.buckets.size
   }
 }
 

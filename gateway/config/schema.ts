@@ -31,11 +31,20 @@ export const configSchema = z
         base_ms: z.number().int().min(0),
         max_ms: z.number().int().min(0),
       }),
+      connect_rate: z.strictObject({
+        per_minute: z.number().positive(),
+        burst: z.number().int().min(1),
+        per_address_burst: z.number().int().min(1),
+      }),
+      max_denied_subscriptions: z.number().int().min(1),
     }),
     http: z.strictObject({
       bind: z.string().min(1),
       port,
       body_limit_bytes: z.number().int().min(1024),
+      request_timeout_ms: z.number().int().min(100),
+      idle_timeout_ms: z.number().int().min(100),
+      max_unauthenticated_connections: z.number().int().min(1),
       ops: z.strictObject({ bind: z.string().min(1), port: port.nullable() }),
     }),
     influx: z.strictObject({
@@ -63,6 +72,7 @@ export const configSchema = z
     ingest: z.strictObject({
       max_payload_bytes: z.number().int().min(64),
       clock_skew_ms: z.number().int().min(0),
+      max_future_ms: z.number().int().min(0),
       keep_extra_fields: z.boolean(),
       dedup_window: z.number().int().min(1).max(65536),
     }),

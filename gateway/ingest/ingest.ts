@@ -19,7 +19,13 @@ export interface Accepted {
   dedupKey: string | null
 }
 
-export type RejectReason = 'invalid_json' | 'invalid_payload' | 'payload_too_large' | 'invalid_status'
+export type RejectReason =
+  | 'invalid_json'
+  | 'invalid_payload'
+  | 'payload_too_large'
+  | 'invalid_status'
+  | 'ill_formed_unicode'
+  | 'timestamp_out_of_range'
 
 export interface Rejected {
   ok: false
@@ -28,9 +34,34 @@ export interface Rejected {
 }
 
 export interface IngestDeps {
-  config: Pick<Config, 'ingest'>
+  config: Pick<Config, 'ingest'> & { retention?: Pick<Config['retention'], 'raw_days'> }
   /** District code of a registered cabinet. */
   districtOf: (cabinet: string) => string
+}
+
+const DAY_MS = 86_400_000
+
+/**
+ * The first string (key or value) in parsed JSON that is not well-formed UTF-16 (a lone
+ * surrogate such as `"\ud800"`), or null. Iterative: a deeply nested payload cannot overflow
+ * the stack. Such a string cannot be stored as the same bytes it was counted as.
+ */
+function illFormedString(json: unknown): string | null {
+  const stack: unknown[] = [json]
+  while (stack.length > 0) {
+    const v = stack.pop()
+    if (typeof v === 'string') {
+      if (!v.isWellFormed()) return v
+    } else if (Array.isArray(v)) {
+      for (const item of v) stack.push(item)
+    } else if (typeof v === 'object' && v !== null) {
+      for (const [k, item] of Object.entries(v)) {
+        if (!k.isWellFormed()) return k
+        stack.push(item)
+      }
+    }
+  }
+  return null
 }
 
 const EXTRA_KEY = /^[a-z][a-z0-9_]{0,39}$/
@@ -83,10 +114,17 @@ export class Ingest {
     if (typeof json !== 'object' || json === null || Array.isArray(json)) {
       return { ok: false, reason: 'invalid_payload', detail: '(root): expected a JSON object' }
     }
+    const illFormed = illFormedString(json)
+    if (illFormed !== null) {
+      const at = JSON.stringify(illFormed.slice(0, 40))
+      return { ok: false, reason: 'ill_formed_unicode', detail: `string with a lone surrogate: ${at}` }
+    }
     if (leaf === 'heartbeat') {
       const parsed = heartbeatSchema.safeParse(json)
       if (!parsed.success) return { ok: false, reason: 'invalid_payload', detail: describe(parsed.error) }
       const h = parsed.data
+      const range = this.timestampProblem(h.ts, recvMs)
+      if (range) return { ok: false, reason: 'timestamp_out_of_range', detail: range }
       const meta = this.meta(cabinet, district, h.ts, recvMs)
       const extra = cfg.keep_extra_fields ? this.extras(json as Record<string, unknown>) : undefined
       return {
@@ -99,6 +137,8 @@ export class Ingest {
     const parsed = eventSchema.safeParse(json)
     if (!parsed.success) return { ok: false, reason: 'invalid_payload', detail: describe(parsed.error) }
     const e = parsed.data
+    const range = this.timestampProblem(e.ts, recvMs)
+    if (range) return { ok: false, reason: 'timestamp_out_of_range', detail: range }
     const meta = this.meta(cabinet, district, e.ts, recvMs)
     return {
       ok: true,
@@ -106,6 +146,23 @@ export class Ingest {
       line: eventLine(e, meta),
       dedupKey: `e:${e.boot ?? ''}:${e.seq}:${e.ts}`,
     }
+  }
+
+  /**
+   * What InfluxDB would refuse is refused here, with a reason, and quarantined (the cabinet still
+   * gets its PUBACK and moves on): older than the raw retention ("points beyond retention policy
+   * dropped"), or further ahead of the gateway's clock than `ingest.max_future_ms`.
+   */
+  private timestampProblem(deviceMs: number, recvMs: number): string | null {
+    const rawDays = this.deps.config.retention?.raw_days
+    if (rawDays !== undefined && deviceMs < recvMs - rawDays * DAY_MS) {
+      return `ts ${new Date(deviceMs).toISOString()} is older than the raw retention (${rawDays} days)`
+    }
+    const ahead = deviceMs - recvMs
+    if (ahead > this.deps.config.ingest.max_future_ms) {
+      return `ts ${new Date(deviceMs).toISOString()} is ${ahead} ms ahead of the gateway clock (max_future_ms ${this.deps.config.ingest.max_future_ms})`
+    }
+    return null
   }
 
   /**

@@ -38,7 +38,7 @@ export const ERRORS = {
   },
   AEDGW_ERR_NOT_FOUND: {
     status: 404,
-    message: 'no such route, alert or silence',
+    message: 'no such route, alert, silence or API token',
     action: 'check the path and the id',
   },
   AEDGW_ERR_CABINET_NOT_FOUND: {

@@ -16,8 +16,9 @@ export interface CabinetRecord {
 export interface RegistryStore {
   all(): CabinetRecord[]
   insert(r: CabinetRecord): void
-  /** New registration details; un-retires the cabinet. */
+  /** New registration details; a retired cabinet stays retired. */
   updateRegistration(id: string, registration: string, updatedAt: string): void
   updateSecret(id: string, salt: Buffer, hash: Buffer, updatedAt: string): void
   retire(id: string, updatedAt: string): void
+  reinstate(id: string, updatedAt: string): void
 }

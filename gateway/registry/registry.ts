@@ -31,6 +31,7 @@ export class Registry {
   private readonly deps: RegistryDeps
   private readonly cabinets = new Map<string, Cabinet>()
   private readonly credentials = new Map<string, Credentials>()
+  private readonly revokedListeners: Array<(id: string) => void> = []
 
   constructor(deps: RegistryDeps) {
     this.deps = deps
@@ -40,6 +41,14 @@ export class Registry {
     const rows = this.deps.store.all()
     for (const r of rows) this.remember(r)
     this.deps.log.info({ cabinets: rows.length }, 'registry loaded')
+  }
+
+  /**
+   * Called after a cabinet's credentials stop working (secret rotated, cabinet retired): the
+   * composition root closes its open MQTT session here, so revocation takes effect at once.
+   */
+  onRevoked(listener: (id: string) => void): void {
+    this.revokedListeners.push(listener)
   }
 
   get(id: string): Cabinet | undefined {
@@ -76,12 +85,15 @@ export class Registry {
     return { secret, cabinet: this.remember(row) }
   }
 
-  /** Replaces a cabinet's registration details (id stays); the secret is unchanged. */
+  /**
+   * Replaces a cabinet's registration details (id stays); the secret is unchanged, and a retired
+   * cabinet stays retired (only `reinstate` brings it back).
+   */
   update(reg: Registration): Cabinet {
     const current = this.mustGet(reg.id)
     const now = new Date(this.deps.clock()).toISOString()
     this.deps.store.updateRegistration(reg.id, JSON.stringify(reg), now)
-    const next: Cabinet = { ...current, registration: reg, updatedAt: now, retired: false }
+    const next: Cabinet = { ...current, registration: reg, updatedAt: now }
     this.cabinets.set(reg.id, next)
     return next
   }
@@ -96,6 +108,7 @@ export class Registry {
     this.deps.store.updateSecret(id, salt, hash, now)
     this.credentials.set(id, { salt, hash })
     this.deps.log.info({ cabinet: id }, 'cabinet secret rotated')
+    this.revoked(id)
     return secret
   }
 
@@ -106,6 +119,17 @@ export class Registry {
     this.deps.store.retire(id, now)
     const next = { ...current, retired: true, updatedAt: now }
     this.cabinets.set(id, next)
+    this.revoked(id)
+    return next
+  }
+
+  /** Brings a retired cabinet back: its secret works again and it returns to the public feed. */
+  reinstate(id: string): Cabinet {
+    const current = this.mustGet(id)
+    const now = new Date(this.deps.clock()).toISOString()
+    this.deps.store.reinstate(id, now)
+    const next = { ...current, retired: false, updatedAt: now }
+    this.cabinets.set(id, next)
     return next
   }
 
@@ -115,6 +139,10 @@ export class Registry {
     const cabinet = this.cabinets.get(id)
     if (!cred || !cabinet || cabinet.retired) return false
     return this.deps.hasher.verify(secret, cred.salt, cred.hash)
+  }
+
+  private revoked(id: string): void {
+    for (const listener of this.revokedListeners) listener(id)
   }
 
   private mustGet(id: string): Cabinet {

@@ -102,8 +102,11 @@ export class Outbox extends EventEmitter {
 
   /** Resolves once the line is committed to disk. */
   append(cabinet: string, line: string, recvMs: number): Promise<void> {
-    this.pendingBytes += Buffer.byteLength(line)
-    return this.enqueue({ row: { cabinet, line, recv_ms: recvMs } })
+    // SQLite would keep a lone surrogate as bytes that read back as three U+FFFD: store the
+    // well-formed string, so the bytes counted in are the bytes counted out (lineBytes)
+    const stored = line.isWellFormed() ? line : line.toWellFormed()
+    this.pendingBytes += lineBytes(stored)
+    return this.enqueue({ row: { cabinet, line: stored, recv_ms: recvMs } })
   }
 
   /** Resolves once the rejected payload is committed to the quarantine. */
@@ -119,13 +122,13 @@ export class Outbox extends EventEmitter {
   async remove(fromId: number, toId: number, count: number, bytes: number): Promise<void> {
     await this.call({ op: 'delete', from_id: fromId, to_id: toId })
     this.depth -= count
-    this.bytes -= bytes
+    this.bytes = Math.max(0, this.bytes - bytes)
   }
 
   async moveToQuarantine(ids: number[], bytes: number, reason: string): Promise<void> {
     const moved = (await this.call({ op: 'move_to_quarantine', ids, reason })) as number
     this.depth -= moved
-    this.bytes -= bytes
+    this.bytes = Math.max(0, this.bytes - bytes)
     this.stats.quarantined += moved
   }
 
@@ -173,7 +176,7 @@ export class Outbox extends EventEmitter {
     for (const e of batch) {
       if (e.row) {
         outbox.push(e.row)
-        bytes += Buffer.byteLength(e.row.line)
+        bytes += lineBytes(e.row.line)
       }
       if (e.quarantine) quarantine.push(e.quarantine)
     }
@@ -224,4 +227,12 @@ export class Outbox extends EventEmitter {
     for (const c of this.calls.values()) c.reject(err)
     this.calls.clear()
   }
+}
+
+/**
+ * The one measure of the outbox quota, used both when a line goes in and when it leaves: its
+ * UTF-8 length, as SQLite stores it (`length(CAST(line AS BLOB))` at open).
+ */
+export function lineBytes(line: string): number {
+  return Buffer.byteLength(line)
 }

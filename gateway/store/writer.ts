@@ -2,7 +2,7 @@ import { HttpError } from '@influxdata/influxdb-client'
 import type { Logger } from 'pino'
 import type { Metrics } from '../lib/metrics.ts'
 import { classify, type InfluxApi, type InfluxConfig } from './influx.ts'
-import type { Outbox } from './outbox.ts'
+import { lineBytes, type Outbox } from './outbox.ts'
 import type { OutboxRow } from './outbox-protocol.ts'
 
 export interface WriterDeps {
@@ -128,6 +128,8 @@ export class Writer {
       } catch (err) {
         const { kind, retryAfterMs } = classify(err)
         metrics.influxWriteFailures.inc({ kind })
+        const dropped = beyondRetention(err)
+        if (dropped !== null) return this.dropBeyondRetention(rows, dropped)
         if (kind === 'client') return this.splitBadLines(rows, err)
         this.markFailed(err)
         attempt++
@@ -136,6 +138,31 @@ export class Writer {
       }
     }
     return false
+  }
+
+  /**
+   * InfluxDB 1.x wrote the batch except `dropped` points older than the retention policy (a 400
+   * "partial write: points beyond retention policy dropped=N", checked against influxd 1.6): the
+   * oldest `dropped` lines go to the quarantine, the rest leave the outbox as written. No
+   * bisection: halving would only meet the same answer again and again.
+   */
+  private async dropBeyondRetention(rows: OutboxRow[], dropped: number): Promise<boolean> {
+    const byAge = [...rows].sort((a, b) => lineTime(a.line) - lineTime(b.line))
+    const old = byAge.slice(0, Math.min(dropped, rows.length))
+    const oldIds = new Set(old.map((r) => r.id))
+    const reason = `InfluxDB 400: points beyond retention policy (dropped=${dropped})`
+    this.deps.log.warn({ dropped }, 'lines beyond the retention policy: quarantined')
+    await this.deps.outbox.moveToQuarantine([...oldIds], byteSize(old), reason)
+    this.deps.metrics.quarantined.inc({ stage: 'influx' }, old.length)
+    const written = rows.filter((r) => !oldIds.has(r.id))
+    const first = rows[0] as OutboxRow
+    const last = rows[rows.length - 1] as OutboxRow
+    // the batch's id range now holds only the written rows (the old ones have moved)
+    if (written.length > 0)
+      await this.deps.outbox.remove(first.id, last.id, written.length, byteSize(written))
+    this.deps.metrics.influxLines.inc(written.length)
+    this.markHealthy()
+    return true
   }
 
   private async splitBadLines(rows: OutboxRow[], err: unknown): Promise<boolean> {
@@ -189,8 +216,23 @@ export class Writer {
   }
 }
 
+const BEYOND_RETENTION = /points beyond retention policy dropped=(\d+)/
+
+/** The number of points InfluxDB dropped as beyond its retention policy, or null. */
+function beyondRetention(err: unknown): number | null {
+  if (!(err instanceof HttpError) || err.statusCode !== 400) return null
+  const m = BEYOND_RETENTION.exec(`${err.body ?? ''} ${err.message}`)
+  return m ? Number(m[1]) : null
+}
+
+/** A line's timestamp (its last field), for ordering; lines without one sort last. */
+function lineTime(line: string): number {
+  const t = Number(line.slice(line.lastIndexOf(' ') + 1))
+  return Number.isFinite(t) ? t : Number.POSITIVE_INFINITY
+}
+
 function byteSize(rows: OutboxRow[]): number {
   let n = 0
-  for (const r of rows) n += Buffer.byteLength(r.line)
+  for (const r of rows) n += lineBytes(r.line)
   return n
 }

@@ -46,14 +46,13 @@ describe.runIf(postgresAvailable())('PostgreSQL stores', () => {
       ])
       expect(ranA.length + ranB.length).toBe(postgresMigrations.length)
       expect(await runPgMigrations(a, postgresMigrations)).toEqual([])
-      const { rows } = await a.query('SELECT module, version FROM schema_migrations ORDER BY module')
-      expect(rows.map((r) => `${r.module}/${r.version}`)).toEqual([
-        'alerts/1',
-        'api/1',
-        'feeds/1',
-        'registry/1',
-        'state/1',
-      ])
+      const { rows } = await a.query('SELECT module, version FROM schema_migrations ORDER BY module, version')
+      expect(rows.map((r) => `${r.module}/${r.version}`)).toEqual(
+        postgresMigrations.map((m) => `${m.module}/${m.version}`).sort(),
+      )
+      expect(new Set(rows.map((r) => r.module))).toEqual(
+        new Set(['alerts', 'api', 'feeds', 'registry', 'state']),
+      )
     } finally {
       await a.end()
       await b.end()
@@ -99,15 +98,21 @@ describe.runIf(postgresAvailable())('PostgreSQL stores', () => {
     await expect(store.insert(rec)).rejects.toMatchObject({ code: '23505' })
   })
 
-  it('round-trips API tokens and makes an existing token admin', async () => {
+  it('round-trips API tokens, lists and revokes them, and replaces the bootstrap token', async () => {
     const store = new PgTokenStore(pool)
     const h = Buffer.from('aa55', 'hex')
-    await store.insert(h, 'ops', 'dispatcher', '2026-11-26T08:00:00.000Z')
-    expect(await store.find(h)).toEqual({ name: 'ops', role: 'dispatcher' })
-    await store.upsertAdmin(h, 'ignored', '2026-11-26T09:00:00.000Z')
-    expect(await store.find(h)).toEqual({ name: 'ops', role: 'admin' })
+    await store.insert(h, 'ops', 'dispatcher', '2026-11-26T08:00:00.000Z', '2026-12-26T08:00:00.000Z')
+    expect(await store.find(h)).toMatchObject({ id: 'aa55', name: 'ops', role: 'dispatcher', bootstrap: 0 })
+    expect((await store.find(h))?.expires_at).toBe('2026-12-26T08:00:00.000Z')
+    await store.replaceBootstrap(Buffer.from('b1', 'hex'), 'bootstrap-admin', '2026-11-26T09:00:00.000Z')
+    await store.replaceBootstrap(Buffer.from('b2', 'hex'), 'bootstrap-admin', '2026-11-26T10:00:00.000Z')
+    expect(await store.find(Buffer.from('b1', 'hex'))).toBeNull()
+    expect(await store.find(Buffer.from('b2', 'hex'))).toMatchObject({ role: 'admin', bootstrap: 1 })
+    expect((await store.list()).map((t) => t.name)).toEqual(['ops', 'bootstrap-admin'])
+    expect(await store.remove('aa55')).toMatchObject({ name: 'ops' })
+    expect(await store.find(h)).toBeNull()
     expect(await store.find(Buffer.from('00', 'hex'))).toBeNull()
-    await expect(store.insert(Buffer.from('01'), 'x', 'root' as 'admin', 'now')).rejects.toMatchObject({
+    await expect(store.insert(Buffer.from('01'), 'x', 'root' as 'admin', 'now', null)).rejects.toMatchObject({
       code: '23514',
     })
   })

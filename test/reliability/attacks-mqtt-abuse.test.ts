@@ -83,11 +83,14 @@ describe('protocol and payload attacks over MQTT', () => {
 
   // --- floods ---
   attack(t.a, SECTION, 'a QoS 1 flood past the rate limit', async () => {
-    const c = await t.evil()
+    // its own cabinet: rate buckets outlive connections, so the attacker's would stay empty
+    const flooder = 'FLOOD-0001'
+    const c = await connectCabinet(t.arena.gw.mqttUrl, flooder, await t.arena.gw.register(flooder))
+    t.open.push(c)
     let acks = 0
     const closed = new Promise<void>((r) => c.once('close', () => r()))
     for (let seq = 0; seq < 1000; seq++)
-      c.publish(cabinetTopic(EVIL, 'heartbeat'), heartbeat(seq), { qos: 1 }, (err) => {
+      c.publish(cabinetTopic(flooder, 'heartbeat'), heartbeat(seq), { qos: 1 }, (err) => {
         if (!err) acks++
       })
     await t.arena.stillServing()

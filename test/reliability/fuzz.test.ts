@@ -30,6 +30,7 @@ describe('fuzzing', () => {
       mqtt: {
         connect_timeout_ms: 500,
         login_backoff: { max_failures: 1_000_000, max_failures_per_address: 0 },
+        connect_rate: { per_minute: 6_000_000, burst: 1_000_000, per_address_burst: 1_000_000 },
       },
       store: { sync: 'normal' },
     })
@@ -81,6 +82,7 @@ describe('fuzzing', () => {
           ingest: {
             max_payload_bytes: 4096,
             clock_skew_ms: 300_000,
+            max_future_ms: 86_400_000,
             keep_extra_fields: true,
             dedup_window: 256,
           },

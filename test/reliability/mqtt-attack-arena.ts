@@ -60,6 +60,8 @@ export function mqttAttackArena(goodId: string): MqttAttackArena {
         // refusals of many cases must not lock the test's own address out; the brute-force
         // case runs against a gateway with the defaults
         login_backoff: { max_failures: 1000, max_failures_per_address: 0 },
+        // nor may the connect rate: the attacker logs in once per case
+        connect_rate: { per_minute: 60_000, burst: 10_000, per_address_burst: 100_000 },
       },
     })
     t.evilSecret = await t.arena.gw.register(EVIL)

@@ -23,6 +23,7 @@ describe('regression: a client still counted as connected after its socket is go
       mqtt: {
         connect_timeout_ms: 500,
         login_backoff: { max_failures: 1_000_000, max_failures_per_address: 0 },
+        connect_rate: { per_minute: 6_000_000, burst: 1_000_000, per_address_burst: 1_000_000 },
       },
       store: { sync: 'normal' },
     })

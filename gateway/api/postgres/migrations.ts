@@ -15,4 +15,11 @@ export const apiPgMigrations: Migration[] = [
       created_at TEXT NOT NULL
     )`,
   },
+  {
+    // expiry, and which row is the AEDGW_ADMIN_TOKEN bootstrap (SQLite's version 3)
+    module: 'api',
+    version: 2,
+    up: `ALTER TABLE api_tokens ADD COLUMN expires_at TEXT;
+      ALTER TABLE api_tokens ADD COLUMN bootstrap INTEGER NOT NULL DEFAULT 0`,
+  },
 ]

@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify'
 import { z } from 'zod'
+import { AedgwError } from '../../lib/errors.ts'
 import { requireRole } from '../auth.ts'
 import type { ApiContext } from '../context.ts'
 import { parseOr400 } from '../errors.ts'
@@ -13,12 +14,62 @@ export function adminRoutes(app: FastifyInstance, ctx: ApiContext): void {
     { preHandler: admin, schema: { tags: ['admin'], summary: 'Create an API token (shown once)' } },
     async (req, reply) => {
       const body = parseOr400(
-        z.strictObject({ name: z.string().min(1).max(100), role: z.enum(ROLES) }),
+        z.strictObject({
+          name: z.string().min(1).max(100),
+          role: z.enum(ROLES),
+          expires_at: z.iso
+            .datetime({ offset: true })
+            .transform((t) => Date.parse(t))
+            .refine((t) => t > ctx.clock(), 'must be in the future')
+            .optional(),
+        }),
         req.body,
       )
-      return reply
-        .status(201)
-        .send({ name: body.name, role: body.role, token: ctx.tokens.create(body.name, body.role) })
+      const expires = body.expires_at ?? null
+      const token = ctx.tokens.create(body.name, body.role, expires)
+      req.log.info(
+        { audit: 'token_created', name: body.name, role: body.role, by: req.tokenName },
+        'token created',
+      )
+      return reply.status(201).send({
+        name: body.name,
+        role: body.role,
+        expires_at: expires === null ? null : new Date(expires).toISOString(),
+        token,
+      })
+    },
+  )
+
+  app.get(
+    '/api/v1/tokens',
+    { preHandler: admin, schema: { tags: ['admin'], summary: 'API tokens (ids, never the tokens)' } },
+    async () => {
+      const now = ctx.clock()
+      const items = ctx.tokens.list().map((t) => ({
+        id: t.id,
+        name: t.name,
+        role: t.role,
+        created_at: t.created_at,
+        expires_at: t.expires_at,
+        expired: t.expires_at !== null && Date.parse(t.expires_at) <= now,
+        bootstrap: t.bootstrap === 1,
+      }))
+      return { items, count: items.length }
+    },
+  )
+
+  app.delete(
+    '/api/v1/tokens/:id',
+    { preHandler: admin, schema: { tags: ['admin'], summary: 'Revoke an API token (audited)' } },
+    async (req) => {
+      const { id } = parseOr400(z.object({ id: z.string().regex(/^[0-9a-f]{16}$/) }), req.params)
+      const removed = ctx.tokens.revoke(id)
+      if (!removed) throw new AedgwError('AEDGW_ERR_NOT_FOUND', `no token ${id}`)
+      req.log.warn(
+        { audit: 'token_revoked', token_id: id, name: removed.name, role: removed.role, by: req.tokenName },
+        'token revoked',
+      )
+      return { id, name: removed.name, role: removed.role, revoked: true }
     },
   )
 

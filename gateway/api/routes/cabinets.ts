@@ -107,7 +107,9 @@ export function cabinetRoutes(app: FastifyInstance, ctx: ApiContext): void {
     { preHandler: admin, schema: { tags, summary: 'Issue a new secret; the old one stops working' } },
     async (req) => {
       const { id } = parseOr400(idParams, req.params)
-      return { id, secret: ctx.registry.rotateSecret(id) }
+      const secret = ctx.registry.rotateSecret(id)
+      req.log.info({ audit: 'cabinet_secret_rotated', cabinet: id, by: req.tokenName }, 'secret rotated')
+      return { id, secret }
     },
   )
 
@@ -119,7 +121,23 @@ export function cabinetRoutes(app: FastifyInstance, ctx: ApiContext): void {
     },
     async (req) => {
       const { id } = parseOr400(idParams, req.params)
-      return view(ctx, ctx.registry.retire(id))
+      const cabinet = ctx.registry.retire(id)
+      req.log.info({ audit: 'cabinet_retired', cabinet: id, by: req.tokenName }, 'cabinet retired')
+      return view(ctx, cabinet)
+    },
+  )
+
+  app.post(
+    '/api/v1/cabinets/:id/reinstate',
+    {
+      preHandler: admin,
+      schema: { tags, summary: 'Bring a retired cabinet back: its secret works again (audited)' },
+    },
+    async (req) => {
+      const { id } = parseOr400(idParams, req.params)
+      const cabinet = ctx.registry.reinstate(id)
+      req.log.warn({ audit: 'cabinet_reinstated', cabinet: id, by: req.tokenName }, 'cabinet reinstated')
+      return view(ctx, cabinet)
     },
   )
 }

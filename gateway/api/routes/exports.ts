@@ -6,7 +6,11 @@ import { requireRole } from '../auth.ts'
 import type { ApiContext } from '../context.ts'
 import { parseOr400 } from '../errors.ts'
 
-const monthParams = z.object({ month: z.string().regex(/^\d{4}-(0[1-9]|1[0-2])$/, 'must be YYYY-MM') })
+// a month the gateway can hold data for: years 2000–2999 (`0000-01` would reach InfluxQL as a
+// time before its range)
+const monthParams = z.object({
+  month: z.string().regex(/^2\d{3}-(0[1-9]|1[0-2])$/, 'must be YYYY-MM, from 2000-01 on'),
+})
 const buildQuery = z.object({
   force: z.enum(['true', 'false']).optional(),
   reason: z.string().max(500).optional(),

@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify'
 import { z } from 'zod'
-import { parseMatcher } from '../../alerts/matchers.ts'
+import { matcherProblem, parseMatcher } from '../../alerts/matchers.ts'
 import { nextOccurrence, recurrenceSchema } from '../../alerts/recurrence.ts'
 import { OPEN_ENDED, type Silence, type Silences } from '../../alerts/silences.ts'
 import { AedgwError } from '../../lib/errors.ts'
@@ -25,19 +25,12 @@ const createBody = z.strictObject({
   matchers: z
     .array(matcher)
     .min(1)
-    .refine(
-      (ms) =>
-        ms.every((m) => {
-          if (!m.is_regex) return true
-          try {
-            new RegExp(m.value)
-            return true
-          } catch {
-            return false
-          }
-        }),
-      'invalid regular expression',
-    ),
+    .superRefine((ms, ctx) => {
+      for (const [i, m] of ms.entries()) {
+        const problem = matcherProblem(m)
+        if (problem) ctx.addIssue({ code: 'custom', path: [i, 'value'], message: problem })
+      }
+    }),
   starts_at: timestamp.optional(),
   /** Optional for a recurring silence: without it, its slots recur until it is expired. */
   ends_at: timestamp.optional(),

@@ -27,4 +27,12 @@ export const apiMigrations: Migration[] = [
       INSERT INTO api_tokens SELECT hash, name, role, created_at FROM api_tokens_v1;
       DROP TABLE api_tokens_v1;`,
   },
+  {
+    // expiry, and which row is the AEDGW_ADMIN_TOKEN bootstrap (a new one replaces it)
+    module: 'api',
+    version: 3,
+    up: `ALTER TABLE api_tokens ADD COLUMN expires_at TEXT;
+      ALTER TABLE api_tokens ADD COLUMN bootstrap INTEGER NOT NULL DEFAULT 0;
+      UPDATE api_tokens SET bootstrap = 1 WHERE name = 'bootstrap-admin'`,
+  },
 ]

@@ -1,6 +1,9 @@
 import type Database from 'better-sqlite3'
-import type { TokenStore } from '../ports.ts'
-import type { Role, TokenIdentity } from '../tokens.ts'
+import type { StoredToken, TokenStore } from '../ports.ts'
+import type { Role } from '../tokens.ts'
+
+/** The public id of a token: the first 16 hex digits of its keyed hash (never the token). */
+const ID = 'lower(substr(hex(hash), 1, 16))'
 
 /** API tokens in state.db (table `api_tokens`, migrations.ts). */
 export class SqliteTokenStore implements TokenStore {
@@ -10,25 +13,49 @@ export class SqliteTokenStore implements TokenStore {
     this.db = db
   }
 
-  upsertAdmin(hash: Buffer, name: string, createdAt: string): void {
+  replaceBootstrap(hash: Buffer, name: string, createdAt: string): void {
+    this.db.transaction(() => {
+      this.db.prepare('DELETE FROM api_tokens WHERE bootstrap = 1 AND hash != ?').run(hash)
+      this.db
+        .prepare(
+          `INSERT INTO api_tokens (hash, name, role, created_at, bootstrap) VALUES (?, ?, 'admin', ?, 1)
+           ON CONFLICT (hash) DO UPDATE SET role = 'admin', bootstrap = 1, expires_at = NULL`,
+        )
+        .run(hash, name, createdAt)
+    })()
+  }
+
+  insert(hash: Buffer, name: string, role: Role, createdAt: string, expiresAt: string | null): void {
     this.db
+      .prepare('INSERT INTO api_tokens (hash, name, role, created_at, expires_at) VALUES (?, ?, ?, ?, ?)')
+      .run(hash, name, role, createdAt, expiresAt)
+  }
+
+  find(hash: Buffer): StoredToken | null {
+    const row = this.db
       .prepare(
-        `INSERT INTO api_tokens (hash, name, role, created_at) VALUES (?, ?, 'admin', ?)
-         ON CONFLICT (hash) DO UPDATE SET role = 'admin'`,
+        `SELECT ${ID} AS id, name, role, created_at, expires_at, bootstrap FROM api_tokens WHERE hash = ?`,
       )
-      .run(hash, name, createdAt)
+      .get(hash) as StoredToken | undefined
+    return row ?? null
   }
 
-  insert(hash: Buffer, name: string, role: Role, createdAt: string): void {
-    this.db
-      .prepare('INSERT INTO api_tokens (hash, name, role, created_at) VALUES (?, ?, ?, ?)')
-      .run(hash, name, role, createdAt)
+  list(): StoredToken[] {
+    return this.db
+      .prepare(
+        `SELECT ${ID} AS id, name, role, created_at, expires_at, bootstrap FROM api_tokens ORDER BY created_at, name`,
+      )
+      .all() as StoredToken[]
   }
 
-  find(hash: Buffer): TokenIdentity | null {
-    const row = this.db.prepare('SELECT name, role FROM api_tokens WHERE hash = ?').get(hash) as
-      | TokenIdentity
-      | undefined
-    return row ? { name: row.name, role: row.role } : null
+  remove(id: string): StoredToken | null {
+    const row = this.db
+      .prepare(
+        `SELECT ${ID} AS id, name, role, created_at, expires_at, bootstrap FROM api_tokens WHERE ${ID} = ?`,
+      )
+      .get(id) as StoredToken | undefined
+    if (!row) return null
+    this.db.prepare(`DELETE FROM api_tokens WHERE ${ID} = ?`).run(id)
+    return row
   }
 }

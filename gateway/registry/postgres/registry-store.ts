@@ -47,4 +47,8 @@ export class PgRegistryStore implements AsyncPort<RegistryStore> {
   async retire(id: string, updatedAt: string): Promise<void> {
     await this.db.query('UPDATE cabinets SET retired = 1, updated_at = $1 WHERE id = $2', [updatedAt, id])
   }
+
+  async reinstate(id: string, updatedAt: string): Promise<void> {
+    await this.db.query('UPDATE cabinets SET retired = 0, updated_at = $1 WHERE id = $2', [updatedAt, id])
+  }
 }

@@ -24,7 +24,7 @@ export class SqliteRegistryStore implements RegistryStore {
 
   updateRegistration(id: string, registration: string, updatedAt: string): void {
     this.db
-      .prepare('UPDATE cabinets SET registration = ?, updated_at = ?, retired = 0 WHERE id = ?')
+      .prepare('UPDATE cabinets SET registration = ?, updated_at = ? WHERE id = ?')
       .run(registration, updatedAt, id)
   }
 
@@ -36,5 +36,9 @@ export class SqliteRegistryStore implements RegistryStore {
 
   retire(id: string, updatedAt: string): void {
     this.db.prepare('UPDATE cabinets SET retired = 1, updated_at = ? WHERE id = ?').run(updatedAt, id)
+  }
+
+  reinstate(id: string, updatedAt: string): void {
+    this.db.prepare('UPDATE cabinets SET retired = 0, updated_at = ? WHERE id = ?').run(updatedAt, id)
   }
 }

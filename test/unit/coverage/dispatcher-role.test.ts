@@ -23,9 +23,13 @@ describe('the dispatcher role', () => {
       created_at TEXT NOT NULL
     )`)
     const hasher = SecretHasher.fromDataDir(dir)
-    const oldTokens = new ApiTokens({ store: new SqliteTokenStore(old), hasher, clock: Date.now })
-    const viewer = oldTokens.create('city dashboard', 'viewer')
-    expect(() => oldTokens.create('1669', 'dispatcher')).toThrow(/CHECK constraint/)
+    // a token as the gateway of that time stored it: the keyed hash, name, role, creation time
+    const viewer = 'city-dashboard-token-0123456789abcdef'
+    const insert = old.prepare('INSERT INTO api_tokens (hash, name, role, created_at) VALUES (?, ?, ?, ?)')
+    insert.run(hasher.hash(viewer, Buffer.from('aedgw-api-token')), 'city dashboard', 'viewer', '2026-01-01')
+    expect(() => insert.run(Buffer.from('01', 'hex'), '1669', 'dispatcher', '2026-01-01')).toThrow(
+      /CHECK constraint/,
+    )
     old.close()
 
     const db = openStateDb(dir, STATE_DB_MIGRATIONS)

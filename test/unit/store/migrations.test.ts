@@ -54,8 +54,12 @@ describe('state.db migrations', () => {
       ['C-001', 'Lumphini gate'],
     ])
     expect(new SqliteTokenStore(db).find(Buffer.from('cafe', 'hex'))).toEqual({
+      id: 'cafe',
       name: 'ops',
       role: 'maintainer',
+      created_at: '2026-01-01T00:00:00.000Z',
+      expires_at: null,
+      bootstrap: 0,
     })
     expect(new SqliteRetainedStore(db).all()).toEqual([{ cabinet: 'C-001', payload: '{"state":"online"}' }])
     expect(new SqliteLiveStateStore(db).loadAll()).toEqual([
