@@ -8,6 +8,7 @@
  */
 import { appendFileSync, mkdirSync } from 'node:fs'
 import mqtt, { type IClientOptions } from 'mqtt'
+import { cabinetTopic } from '../../gateway/protocol/topics.ts'
 import { startRabbitSpike } from './rabbitmq-spike.ts'
 
 const b = await startRabbitSpike(3)
@@ -56,19 +57,19 @@ try {
   const spoof = await tryConnect({ clientId: other.id, username: me.id, password: me.secret })
   if (typeof spoof === 'string') results.client_id_of_another = spoof
   else {
-    results.client_id_of_another = `connected; own heartbeat: ${await publish(spoof, `aed/v1/${me.id}/heartbeat`)}`
+    results.client_id_of_another = `connected; own heartbeat: ${await publish(spoof, cabinetTopic(me.id, 'heartbeat'))}`
     await spoof.endAsync(true)
   }
   const good = await tryConnect({ clientId: me.id, username: me.id, password: me.secret })
   if (typeof good === 'string') throw new Error(`right secret refused: ${good}`)
-  results.own_heartbeat = await publish(good, `aed/v1/${me.id}/heartbeat`)
-  results.subscribe_own_cmd = await subscribe(good, `aed/v1/${me.id}/cmd`)
-  results.subscribe_another_cabinets_cmd = await subscribe(good, `aed/v1/${other.id}/cmd`)
+  results.own_heartbeat = await publish(good, cabinetTopic(me.id, 'heartbeat'))
+  results.subscribe_own_cmd = await subscribe(good, cabinetTopic(me.id, 'cmd'))
+  results.subscribe_another_cabinets_cmd = await subscribe(good, cabinetTopic(other.id, 'cmd'))
   await good.endAsync(true)
   const next = await tryConnect({ clientId: me.id, username: me.id, password: me.secret })
   if (typeof next === 'string') throw new Error(`right secret refused: ${next}`)
   const callsBefore = { ...(b.notes().auth_calls as Record<string, number>) }
-  results.publish_to_another_cabinet = await publish(next, `aed/v1/${other.id}/heartbeat`)
+  results.publish_to_another_cabinet = await publish(next, cabinetTopic(other.id, 'heartbeat'))
   await next.endAsync(true)
   const again = await tryConnect({ clientId: me.id, username: me.id, password: me.secret })
   if (typeof again !== 'string') await again.endAsync(true)

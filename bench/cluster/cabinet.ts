@@ -1,5 +1,6 @@
 import { connect as netConnect } from 'node:net'
 import { MqttClient } from 'mqtt'
+import { cabinetTopic } from '../../gateway/protocol/topics.ts'
 
 export interface BrokerAddress {
   host: string
@@ -115,7 +116,7 @@ export class SpikeCabinet {
         pad_expiry: '2027-05-01',
         door: 'closed',
       })
-      c.publish(`aed/v1/${this.o.id}/heartbeat`, payload, { qos: 1 }, (err) => {
+      c.publish(cabinetTopic(this.o.id, 'heartbeat'), payload, { qos: 1 }, (err) => {
         if (err) return
         this.acked++
         this.o.onAck?.(this.o.id, seq)

@@ -1,5 +1,6 @@
 import { get, type IncomingHttpHeaders } from 'node:http'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { cabinetTopic } from '../../gateway/protocol/topics.ts'
 import { startTestGateway, type TestGateway } from '../helpers/gateway.ts'
 
 const ID = 'BKK-1001-0101'
@@ -79,7 +80,7 @@ describe('alert event stream', () => {
     expect(stream.headers['cache-control']).toBe('no-store')
     const client = await gw.connect(ID, await gw.register(ID))
     await client.publishAsync(
-      `aed/v1/${ID}/event`,
+      cabinetTopic(ID, 'event'),
       JSON.stringify({ ts: new Date().toISOString(), seq: 1, type: 'door_open' }),
       { qos: 1 },
     )

@@ -11,6 +11,7 @@ import { buildConsole, type ConsoleBuild } from '../../console/build.ts'
 import type { Notification } from '../../gateway/alerts/notifiers/notifier.ts'
 import { SignedLinks } from '../../gateway/alerts/signed-links.ts'
 import { SecretHasher } from '../../gateway/lib/secrets.ts'
+import { cabinetTopic } from '../../gateway/protocol/topics.ts'
 import { horizontalOverflow, launchChromium, screenshot, screenshotOnFailure } from '../helpers/browser.ts'
 import { heartbeat, startTestGateway, type TestGateway } from '../helpers/gateway.ts'
 import { HttpReceiver } from '../helpers/receivers.ts'
@@ -36,7 +37,9 @@ function wireBytes(
 
 async function doorOpen(client: MqttClient, id: string, seq: number): Promise<void> {
   const ts = new Date().toISOString()
-  await client.publishAsync(`aed/v1/${id}/event`, JSON.stringify({ ts, seq, type: 'door_open' }), { qos: 1 })
+  await client.publishAsync(cabinetTopic(id, 'event'), JSON.stringify({ ts, seq, type: 'door_open' }), {
+    qos: 1,
+  })
 }
 
 describe('maintenance console in a real browser', () => {
@@ -298,9 +301,13 @@ describe('maintenance console in a real browser', () => {
         // live: the AED taken out of a cabinet turns its point to "in use" without a reload
         expect(await page.locator('path.cabinet.rd-in_use').count()).toBe(0)
         const ts = new Date().toISOString()
-        await cab2.publishAsync(`aed/v1/${CAB2}/event`, JSON.stringify({ ts, seq: 5, type: 'aed_removed' }), {
-          qos: 1,
-        })
+        await cab2.publishAsync(
+          cabinetTopic(CAB2, 'event'),
+          JSON.stringify({ ts, seq: 5, type: 'aed_removed' }),
+          {
+            qos: 1,
+          },
+        )
         await page.locator('path.cabinet.rd-in_use').waitFor({ timeout: 2000 })
         // the coverage layer in Thai, its table open, still fits
         await page.getByLabel('ความครอบคลุม').check()
@@ -325,7 +332,7 @@ describe('maintenance console in a real browser', () => {
       opening_hours: '24/7',
     })
     const office = await gw.connect(OFFICE, secret)
-    await office.publishAsync(`aed/v1/${OFFICE}/heartbeat`, heartbeat(1), { qos: 1 })
+    await office.publishAsync(cabinetTopic(OFFICE, 'heartbeat'), heartbeat(1), { qos: 1 })
     const bangNa = async () =>
       (await gw.api('GET', '/api/v1/coverage', undefined, viewer)).json.districts.find(
         (d: { district_code: string }) => d.district_code === '1047',
@@ -387,9 +394,13 @@ describe('maintenance console in a real browser', () => {
     await screenshot(page, 'map-coverage')
     // live: its AED taken out, Bang Na drops to 0% without a reload
     const ts = new Date().toISOString()
-    await office.publishAsync(`aed/v1/${OFFICE}/event`, JSON.stringify({ ts, seq: 2, type: 'aed_removed' }), {
-      qos: 1,
-    })
+    await office.publishAsync(
+      cabinetTopic(OFFICE, 'event'),
+      JSON.stringify({ ts, seq: 2, type: 'aed_removed' }),
+      {
+        qos: 1,
+      },
+    )
     await page
       .locator('.district-box[data-district="1047"]', { hasText: 'Bang Na 0%' })
       .waitFor({ timeout: 5000 })

@@ -1,5 +1,6 @@
 import type { MqttClient } from 'mqtt'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { cabinetTopic } from '../../gateway/protocol/topics.ts'
 import { heartbeat, startTestGateway, type TestGateway } from '../helpers/gateway.ts'
 import { eventually, influxRows } from '../helpers/influx.ts'
 
@@ -34,7 +35,7 @@ describe('nearest AEDs and coverage over HTTP', () => {
         location_note: 'beside the main entrance',
       })
       const client = await gw.connect(c.id, secret)
-      await client.publishAsync(`aed/v1/${c.id}/heartbeat`, heartbeat(1), { qos: 1 })
+      await client.publishAsync(cabinetTopic(c.id, 'heartbeat'), heartbeat(1), { qos: 1 })
       clients.push(client)
     }
     dispatcher = (await gw.api('POST', '/api/v1/tokens', { name: '1669 Bangkok', role: 'dispatcher' })).json

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { cabinetTopic } from '../../gateway/protocol/topics.ts'
 import { startTestGateway, type TestGateway } from '../helpers/gateway.ts'
 import { eventually, influxRows } from '../helpers/influx.ts'
 
@@ -57,7 +58,7 @@ describe('readiness history in device time', () => {
     const secret = await gw.register(id)
     let c = await gw.connect(id, secret)
     const start = clock()
-    await c.publishAsync(`aed/v1/${id}/heartbeat`, heartbeat(1, start, 60), { qos: 1 })
+    await c.publishAsync(cabinetTopic(id, 'heartbeat'), heartbeat(1, start, 60), { qos: 1 })
     await eventually(async () => ((await readiness(id)).some((r) => r.state === 'ready') ? true : undefined))
 
     // the network drops for half an hour: the gateway sees the cabinet offline
@@ -70,7 +71,7 @@ describe('readiness history in device time', () => {
     // back online, it delivers what it buffered, each heartbeat with its own time
     c = await gw.connect(id, secret)
     for (let k = 1; k <= 30; k++)
-      await c.publishAsync(`aed/v1/${id}/heartbeat`, heartbeat(1 + k, start + k * MIN, 60), { qos: 1 })
+      await c.publishAsync(cabinetTopic(id, 'heartbeat'), heartbeat(1 + k, start + k * MIN, 60), { qos: 1 })
 
     // before its first heartbeat (connected, nothing reported yet) it was unknown
     const points = await eventually(async () => {
@@ -99,11 +100,11 @@ describe('readiness history in device time', () => {
     const first = now - 14 * DAY
     let seq = 0
     for (let t = first; t <= now; t += HOUR) {
-      await c.publishAsync(`aed/v1/${id}/heartbeat`, heartbeat(++seq, t, 3600), { qos: 1 })
+      await c.publishAsync(cabinetTopic(id, 'heartbeat'), heartbeat(++seq, t, 3600), { qos: 1 })
       // AEDs test themselves daily
       if ((t - first) % DAY === 0)
         await c.publishAsync(
-          `aed/v1/${id}/event`,
+          cabinetTopic(id, 'event'),
           JSON.stringify({
             ts: new Date(t + MIN).toISOString(),
             seq: ++seq,

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Notification } from '../../gateway/alerts/notifiers/notifier.ts'
+import { cabinetTopic } from '../../gateway/protocol/topics.ts'
 import { startTestGateway, type TestGateway } from '../helpers/gateway.ts'
 import { eventually } from '../helpers/influx.ts'
 import { HttpReceiver } from '../helpers/receivers.ts'
@@ -18,7 +19,7 @@ describe('recurring silences: a weekly inspection slot through the API', () => {
     base = ms
     t0 = Date.now()
   }
-  const publishers = new Map<string, (leaf: string, body: object) => Promise<void>>()
+  const publishers = new Map<string, (leaf: 'heartbeat' | 'event', body: object) => Promise<void>>()
   let seq = 0
   const event = (id: string, type: string) =>
     publishers.get(id)!('event', { ts: new Date(clock()).toISOString(), seq: ++seq, type })
@@ -27,11 +28,14 @@ describe('recurring silences: a weekly inspection slot through the API', () => {
 
   beforeAll(async () => {
     const url = await webhook.start()
-    gw = await startTestGateway({ alerts: { webhook: { url, secret: null } } }, clock)
+    gw = await startTestGateway(
+      { alerts: { webhook: { url, secret: 'recurring-test-webhook-secret' } } },
+      clock,
+    )
     for (const id of [INSPECTED, OTHER]) {
       const c = await gw.connect(id, await gw.register(id, { district_code: '1047' }))
       publishers.set(id, async (leaf, body) => {
-        await c.publishAsync(`aed/v1/${id}/${leaf}`, JSON.stringify(body), { qos: 1 })
+        await c.publishAsync(cabinetTopic(id, leaf), JSON.stringify(body), { qos: 1 })
       })
     }
   })
