@@ -9,6 +9,7 @@ export class Progress {
   private phaseStarted = performance.now()
   private timer: NodeJS.Timeout | null = null
   private readonly tty = process.stderr.isTTY === true
+  private lastPrinted = 0
 
   constructor(private readonly phases: number) {}
 
@@ -24,9 +25,10 @@ export class Progress {
     this.draw(true)
   }
 
+  /** What the phase is doing now; off a terminal, printed at most every 5 s. */
   note(detail: string): void {
     this.detail = detail
-    this.draw(true)
+    if (this.tty || performance.now() - this.lastPrinted > 5000) this.draw(true)
   }
 
   stop(): void {
@@ -41,6 +43,9 @@ export class Progress {
     const s = (t: number) => `${Math.round((performance.now() - t) / 1000)} s`
     const line = `bench ${s(this.started)} ${this.phase} (${s(this.phaseStarted)})${this.detail ? `: ${this.detail}` : ''}`
     if (this.tty) process.stderr.write(`\r\x1b[K${line.slice(0, (process.stderr.columns || 120) - 1)}`)
-    else if (changed) process.stderr.write(`${line}\n`)
+    else if (changed) {
+      this.lastPrinted = performance.now()
+      process.stderr.write(`${line}\n`)
+    }
   }
 }

@@ -148,7 +148,7 @@ Ratios: Ours / Peer **${r.ratios.ours_vs_peer}**, Ours / Limit 2 **${r.ratios.ou
 
 ## Offered-rate sweep
 
-Publish→stored latency is read from the count curves (the k-th heartbeat published taken as the k-th stored; InfluxDB counted every 250 ms). "Acked, missing after drain": acknowledged (cabinet, seq) pairs not in InfluxDB when the step's drain wait ended (a backlog still being written); "acked, never stored": those still missing once the whole sweep had drained (lost). Stored/s: stored heartbeats over the time from the first publish to the last point stored.
+Publish→stored latency is read from the count curves (the k-th heartbeat published taken as the k-th stored; InfluxDB counted every 250 ms). "Acked, missing after drain": acknowledged (cabinet, seq) pairs not in InfluxDB when the step's drain wait ended (a backlog still being written); "acked, never stored": those still missing once the whole sweep had drained (lost). Stored/s: stored heartbeats over the time they were arriving in InfluxDB (first to last, 250 ms resolution).
 
 Ours (the gateway as shipped):
 

@@ -103,14 +103,17 @@ async function step(
   loading = false
   await polling
   const stored = samples.at(-1)?.[1] ?? 0
+  // stored/s over the time points were arriving: from the poll before the first to the last
+  // (a pipeline keeping up is not charged its latency; one falling behind is charged its backlog)
   const storedDone = samples.find(([, n]) => n === stored)?.[0] ?? Date.now()
+  const storedFrom = (samples.find(([, n]) => n > 0)?.[0] ?? storedDone) - POLL_MS
   const lost = lostOf(load.ackedSeqs, await storedSeqs(t.influxUrl, t.db, from, from + DAY))
   const lat = storedLatency(load, samples)
   const figures: SweepStep = {
     offered_per_s: rate,
     published_per_s: Math.round(load.published / load.seconds),
     acked_per_s: Math.round(load.acked / load.seconds),
-    stored_per_s: Math.round(stored / Math.max(load.seconds, (storedDone - load.startedMs) / 1000)),
+    stored_per_s: Math.round(stored / Math.max(1, (storedDone - storedFrom) / 1000)),
     published: load.published,
     acked: load.acked,
     stored,
