@@ -46,8 +46,8 @@ async function main(): Promise<void> {
     const gw = await startBenchGateway(join(dir, 'ours'), influxd.url, hook.url, CABINETS)
     const target = { mqttUrl: gw.mqttUrl, creds: gw.creds, influxUrl: influxd.url, db: 'ours' }
     const ours = await sweep({ name: 'Ours', ...target }, dir, progress)
-    progress.step(4, 'Ours: door opened → webhook at half the sustained rate')
-    const door = await doorUnderLoad(gw, hook, dir, Math.round(ours.sustained_offered_per_s / 2))
+    progress.step(4, 'Ours: door opened → webhook at half the sustained stored rate')
+    const door = await doorUnderLoad(gw, hook, dir, Math.round(ours.sustained_stored_per_s / 2))
     await gw.stop()
     hook.close()
 

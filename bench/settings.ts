@@ -24,7 +24,7 @@ export const SECONDS = num('BENCH_SECONDS', 6, 15)
 export const STEP_SECONDS = num('BENCH_STEP_SECONDS', 5, 20)
 export const RATES = list(
   'BENCH_RATES',
-  [2000, 6000, 12000, 20000],
+  [2000, 6000, 12000, 20000, 30000],
   [1000, 2500, 5000, 7500, 10000, 15000, 20000, 30000],
 )
 export const DRAIN = num('BENCH_DRAIN', 10, 60)

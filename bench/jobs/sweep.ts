@@ -36,6 +36,8 @@ export interface SweepStep {
 const POLL_MS = 250
 const DAY = 86_400_000
 const FIRST_DAY = Date.UTC(2026, 0, 1)
+/** The longest the sweep waits, at its end, for a backlog to be written. */
+const FINAL_MS = 120_000
 const ms = (us: number) => Number((us / 1000).toFixed(1))
 
 /**
@@ -146,9 +148,9 @@ export async function sweep(t: Target, dir: string, progress: Progress): Promise
     steps.push(s.step)
     acked.push(s.acked)
   }
-  // a backlog still draining is not a loss: once nothing has arrived for 3 s (or DRAIN s have
-  // passed), every step is checked again
-  const until = Date.now() + DRAIN * 1000
+  // a backlog still draining is not a loss: once nothing has arrived for 3 s (at most FINAL_MS),
+  // every step is checked again
+  const until = Date.now() + FINAL_MS
   let total = await countStored(t.influxUrl, t.db, FIRST_DAY, FIRST_DAY + RATES.length * DAY)
   for (let still = 0; still < 3000 && Date.now() < until; ) {
     progress.note(`${t.name}: final check, ${total} stored`)
