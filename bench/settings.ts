@@ -1,13 +1,37 @@
 /**
- * What `npm run bench` runs, from the environment: BENCH_CABINETS (400), BENCH_LOADERS (2 load
- * processes), BENCH_WINDOW (8 heartbeats in flight per cabinet), BENCH_SECONDS (15),
- * BENCH_PROBES (100 door-open probe cabinets).
+ * What `npm run bench` runs. `--quick` (about 3 minutes) or the full run (about 20), each figure
+ * overridable from the environment: BENCH_CABINETS (load cabinets), BENCH_LOADERS (load
+ * processes), BENCH_WINDOW (heartbeats in flight per cabinet, closed loop), BENCH_SECONDS (closed
+ * loop and Limit 1), BENCH_STEP_SECONDS (each offered rate of the sweep), BENCH_RATES (offered
+ * heartbeats/s, comma-separated), BENCH_DRAIN (seconds a step may wait for its last points),
+ * BENCH_IDLE (idle connection counts, comma-separated), BENCH_PROBES (door-open probes).
  */
-export const CABINETS = Number(process.env.BENCH_CABINETS ?? 400)
-export const LOADERS = Number(process.env.BENCH_LOADERS ?? 2)
-export const WINDOW = Number(process.env.BENCH_WINDOW ?? 8)
-export const SECONDS = Number(process.env.BENCH_SECONDS ?? 15)
-export const PROBES = Number(process.env.BENCH_PROBES ?? 100)
+export const QUICK = process.argv.includes('--quick')
+
+function num(name: string, quick: number, full: number): number {
+  const v = process.env[name]
+  return v === undefined || v === '' ? (QUICK ? quick : full) : Number(v)
+}
+function list(name: string, quick: number[], full: number[]): number[] {
+  const v = process.env[name]
+  return v === undefined || v === '' ? (QUICK ? quick : full) : v.split(',').map(Number)
+}
+
+export const CABINETS = num('BENCH_CABINETS', 400, 1000)
+export const LOADERS = num('BENCH_LOADERS', 2, 2)
+export const WINDOW = num('BENCH_WINDOW', 8, 8)
+export const SECONDS = num('BENCH_SECONDS', 6, 15)
+export const STEP_SECONDS = num('BENCH_STEP_SECONDS', 5, 20)
+export const RATES = list(
+  'BENCH_RATES',
+  [2000, 6000, 12000, 20000, 30000],
+  [1000, 2500, 5000, 7500, 10000, 15000, 20000, 30000],
+)
+export const DRAIN = num('BENCH_DRAIN', 10, 60)
+export const IDLE = list('BENCH_IDLE', [1000, 10000], [1000, 10000, 19000])
+export const PROBES = num('BENCH_PROBES', 30, 100)
+/** Connections one source address carries before the next 127.0.0.x is used (ephemeral ports). */
+export const PER_SOURCE = 28000
 export const ADMIN = 'bench-admin-token-0123456789'
 
 export interface Cred {
@@ -15,7 +39,13 @@ export interface Cred {
   secret: string
 }
 
-/** BENCH-00000, BENCH-00001, …: the load's cabinet ids, the same for the baseline and the gateway. */
+/** The load's cabinet ids: BENCH-00000, BENCH-00001, … */
 export function benchId(i: number): string {
   return `BENCH-${String(i).padStart(5, '0')}`
+}
+
+/** The source address of load process `i` of `n` opening `connections` in all. */
+export function sourceAddress(i: number, n: number, connections: number): string {
+  const sources = Math.max(1, Math.ceil(connections / PER_SOURCE))
+  return `127.0.0.${1 + (Math.floor((i * sources) / n) % 250)}`
 }

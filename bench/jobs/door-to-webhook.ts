@@ -1,7 +1,7 @@
 import { createServer } from 'node:http'
 import mqtt from 'mqtt'
 import { cabinetTopic, encodePayload, type TopicPayload } from '../../gateway/protocol/topics.ts'
-import { type Cred, LOADERS } from '../settings.ts'
+import type { Cred } from '../settings.ts'
 import type { BenchGateway } from './gateway.ts'
 import { type LoadResult, runLoad } from './load.ts'
 
@@ -136,7 +136,7 @@ export async function doorUnderLoad(
   halfRate: number,
 ): Promise<DoorUnderLoad> {
   const [half, door] = await Promise.all([
-    runLoad(gw.mqttUrl, gw.creds, dir, `rate:${Math.round(halfRate / LOADERS)}`),
+    runLoad(gw.mqttUrl, gw.creds, dir, { mode: `rate:${halfRate}`, tsBase: Date.UTC(2026, 2, 1) }),
     new Promise((r) => setTimeout(r, 2000)).then(() => probeDoors(gw.mqttUrl, gw.probes, hook)),
   ])
   // event-loop delay over the half-load phase (prom-client resets its histogram at each scrape)

@@ -1,8 +1,8 @@
 import type { ChildProcess } from 'node:child_process'
-import { writeFileSync } from 'node:fs'
+import { mkdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { freePort, GATEWAY_ENTRY, spawnTs, stopChild, waitHttp } from '../../scripts/lib/processes.ts'
-import { ADMIN, benchId, CABINETS, type Cred, PROBES } from '../settings.ts'
+import { ADMIN, benchId, type Cred, PROBES } from '../settings.ts'
 
 export interface BenchGateway {
   process: ChildProcess
@@ -12,6 +12,7 @@ export interface BenchGateway {
   creds: Cred[]
   /** The door-open probe cabinets. */
   probes: Cred[]
+  pid: number
   /** The Prometheus text of /metrics now. */
   metrics(): Promise<string>
   stop(): Promise<void>
@@ -19,15 +20,18 @@ export interface BenchGateway {
 
 /**
  * The gateway as `npm start` runs it, on free ports with its data under `dir`, writing to the
- * `bench` database of `influxUrl` and sending its alert webhooks to `webhookUrl`; the rate limit
+ * `db` database of `influxUrl` and sending its alert webhooks to `webhookUrl`; the rate limit
  * is lifted so the load measures the pipeline, not the limiter.
  */
 export async function startBenchGateway(
   dir: string,
   influxUrl: string,
   webhookUrl: string,
+  cabinets: number,
+  db = 'ours',
 ): Promise<BenchGateway> {
   const [mqttPort, httpPort] = [await freePort(), await freePort()]
+  mkdirSync(dir, { recursive: true })
   const cfg = join(dir, 'bench.yaml')
   writeFileSync(cfg, 'log_level: warn\nmqtt:\n  rate:\n    per_second: 1000000\n    burst: 1000000\n')
   const child = spawnTs(GATEWAY_ENTRY, [], {
@@ -36,7 +40,7 @@ export async function startBenchGateway(
       AEDGW_CONFIG: cfg,
       AEDGW_DATA_DIR: join(dir, 'gw'),
       AEDGW_INFLUX_URL: influxUrl,
-      AEDGW_INFLUX_DB: 'bench',
+      AEDGW_INFLUX_DB: db,
       AEDGW_ADMIN_TOKEN: ADMIN,
       AEDGW_MQTT_PORT: String(mqttPort),
       AEDGW_HTTP_PORT: String(httpPort),
@@ -58,12 +62,21 @@ export async function startBenchGateway(
     })
     return { id, secret: ((await res.json()) as { secret: string }).secret }
   }
+  // registered 64 at a time: 19,000 cabinets one by one would take minutes
   const creds: Cred[] = []
-  for (let i = 0; i < CABINETS; i++) creds.push(await register(benchId(i), String(1001 + (i % 50))))
+  for (let i = 0; i < cabinets; i += 64)
+    creds.push(
+      ...(await Promise.all(
+        Array.from({ length: Math.min(64, cabinets - i) }, (_, k) =>
+          register(benchId(i + k), String(1001 + ((i + k) % 50))),
+        ),
+      )),
+    )
   const probes: Cred[] = []
   for (let i = 0; i < PROBES; i++) probes.push(await register(`PROBE-${String(i).padStart(4, '0')}`, '1047'))
   return {
     process: child,
+    pid: child.pid ?? -1,
     httpUrl,
     mqttUrl: `mqtt://127.0.0.1:${mqttPort}`,
     creds,

@@ -1,0 +1,57 @@
+import { rssBytes } from '../../scripts/cluster/common.ts'
+import type { Progress } from '../progress.ts'
+import { type Cred, IDLE } from '../settings.ts'
+import { holdIdle, type IdleConnections } from './load.ts'
+
+export interface MemoryPoint {
+  connections: number
+  rss_mib: number
+  /** (RSS now − RSS before the first connection) / connections. */
+  kib_per_connection: number
+}
+
+export interface IdleMemory {
+  rss_before_mib: number
+  points: MemoryPoint[]
+}
+
+const SETTLE_MS = 3000
+const mib = (b: number) => Number((b / 2 ** 20).toFixed(1))
+
+/**
+ * Memory per idle connection of process `pid` (a broker at `url`): connections are added up to
+ * each count in IDLE in turn and held, publishing nothing; RSS is read once they have settled.
+ */
+export async function idleMemory(
+  name: string,
+  pid: number,
+  url: string,
+  creds: Cred[],
+  dir: string,
+  progress: Progress,
+): Promise<IdleMemory> {
+  const rss = async () => (await rssBytes(pid)) ?? Number.NaN
+  await new Promise((r) => setTimeout(r, SETTLE_MS))
+  const before = await rss()
+  const held: IdleConnections[] = []
+  const points: MemoryPoint[] = []
+  let open = 0
+  try {
+    for (const n of IDLE) {
+      progress.note(`${name}: ${n} idle connections`)
+      const group = await holdIdle(url, creds.slice(open, n), dir)
+      held.push(group)
+      open += group.connected
+      await new Promise((r) => setTimeout(r, SETTLE_MS))
+      const now = await rss()
+      points.push({
+        connections: open,
+        rss_mib: mib(now),
+        kib_per_connection: Number(((now - before) / 1024 / Math.max(1, open)).toFixed(1)),
+      })
+    }
+  } finally {
+    for (const h of held) await h.release()
+  }
+  return { rss_before_mib: mib(before), points }
+}
