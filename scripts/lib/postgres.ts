@@ -32,7 +32,7 @@ export function postgresAvailable(): boolean {
 export async function startTempPostgres(prefix = 'aedgw-pg-'): Promise<Postgres> {
   const dir = mkdtempSync(join(tmpdir(), prefix))
   const data = join(dir, 'data')
-  const port = await freePort()
+  let port = await freePort()
   const asRoot = process.getuid?.() === 0
   if (asRoot) {
     const pw = spawnSync('id', ['-u', 'postgres'], { encoding: 'utf8' })
@@ -48,15 +48,24 @@ export async function startTempPostgres(prefix = 'aedgw-pg-'): Promise<Postgres>
   }
   try {
     run('initdb', ['-D', data, '-U', 'postgres', '--auth=trust', '--encoding=UTF8', '--locale=C.UTF-8'])
-    const opts = [
-      `-p ${port}`,
-      `-k ${dir}`,
-      '-c listen_addresses=127.0.0.1',
-      '-c fsync=off',
-      '-c full_page_writes=off',
-      '-c max_connections=50',
-    ].join(' ')
-    run('pg_ctl', ['-D', data, '-l', join(dir, 'log'), '-o', opts, '-w', '-t', '60', 'start'])
+    // a free port can be taken by another process before the server binds it: try a few
+    for (let attempt = 1; ; attempt++) {
+      const opts = [
+        `-p ${port}`,
+        `-k ${dir}`,
+        '-c listen_addresses=127.0.0.1',
+        '-c fsync=off',
+        '-c full_page_writes=off',
+        '-c max_connections=50',
+      ].join(' ')
+      try {
+        run('pg_ctl', ['-D', data, '-l', join(dir, 'log'), '-o', opts, '-w', '-t', '60', 'start'])
+        break
+      } catch (err) {
+        if (attempt >= 5 || !String(err).includes('Address already in use')) throw err
+        port = await freePort()
+      }
+    }
   } catch (err) {
     rmSync(dir, { recursive: true, force: true })
     throw err
