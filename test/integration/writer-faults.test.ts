@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest'
 import { cabinetTopic } from '../../gateway/protocol/topics.ts'
 import { startInfluxd } from '../../scripts/lib/influxd.ts'
 import { heartbeat, startTestGateway } from '../helpers/gateway.ts'
-import { eventually, influxRows, influxUrl } from '../helpers/influx.ts'
+import { eventually, influxQuery, influxRows, influxUrl } from '../helpers/influx.ts'
 import { publishBurst } from '../helpers/load.ts'
 
 describe('the InfluxDB writer', () => {
@@ -13,10 +13,14 @@ describe('the InfluxDB writer', () => {
     const gw = await startTestGateway({ influx: { flush_interval_ms: 300 } })
     try {
       const secret = await gw.register('SPLIT-0001')
-      // make temp_c a string field in this shard: any float temp_c after it is a type conflict (400)
-      await fetch(`${influxUrl()}/query?q=${encodeURIComponent(`CREATE DATABASE "${gw.db}"`)}`, {
-        method: 'POST',
+      // the gateway makes its retention policy the database's default when it first reaches
+      // InfluxDB: the seed must land in that policy's shard, so wait for it (on a busy machine
+      // the seed could otherwise land in autogen, and no heartbeat would conflict)
+      await eventually(async () => {
+        const [s] = await influxQuery(gw.db, `SHOW RETENTION POLICIES ON "${gw.db}"`).catch(() => [])
+        return s?.values.some((v) => v[0] === 'raw' && v.at(-1) === true) ? true : undefined
       })
+      // make temp_c a string field in this shard: any float temp_c after it is a type conflict (400)
       const seed = await fetch(`${influxUrl()}/write?db=${gw.db}&precision=ms`, {
         method: 'POST',
         body: `heartbeat,cabinet=SEED,district=1001 temp_c="hot" ${Date.UTC(2026, 0, 1)}`,
