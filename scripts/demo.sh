@@ -4,4 +4,6 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/ensure-deps.sh
+# the maintenance console, built once (npm run build rebuilds it)
+node --import tsx console/build.ts --if-missing
 exec node --import tsx scripts/demo.ts "$@"

@@ -150,6 +150,7 @@ async function main(): Promise<void> {
     sim.startLive(null)
     say(`live: ${sim.cabinets.length} cabinets heartbeating every 60 s (scenario ${args.scenario})`)
     say(`  API            ${apiUrl}/api/v1/cabinets  (admin token in .data/demo-admin-token)`)
+    say(`  console        ${apiUrl}/console/  (sign in with the admin token)`)
     say(`  OpenAPI docs   http://127.0.0.1:${OPS_PORT}/docs  (operations listener)`)
     say(`  health map     ${apiUrl}/feeds/healthmap.geojson`)
     say(`  metrics        http://127.0.0.1:${OPS_PORT}/metrics`)
