@@ -20,6 +20,7 @@ describe('soak: connection churn and steady load', () => {
           duration_s: r.duration_s,
           messages_acked: r.acked,
           refused: r.refused,
+          connects_failed: r.connects_failed,
           connections_churned: r.connections_churned,
           connected_start: r.baseline.connected,
           connected_end: r.end.connected,
@@ -36,6 +37,10 @@ describe('soak: connection churn and steady load', () => {
         ],
       )
       expect(r.connections_churned).toBeGreaterThan(10)
+      // the steady cabinets stay within their publish rate and the churners within their connect
+      // rate: the gateway has no reason to refuse either
+      expect(r.refused).toBe(0)
+      expect(r.connects_failed).toBe(0)
       expect(r.end.connected).toBe(r.baseline.connected)
       expect(r.end.fds).toBeLessThanOrEqual(r.baseline.fds + 5)
       // heap is sampled without forcing a GC in the child: a generous bound, for leaks that grow
