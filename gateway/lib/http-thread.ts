@@ -1,5 +1,4 @@
-import type { Worker } from 'node:worker_threads'
-import { spawnModuleWorker } from './worker.ts'
+import { Worker } from 'node:worker_threads'
 
 export interface HttpRequest {
   url: string
@@ -12,6 +11,30 @@ export interface HttpRequest {
 export type HttpReply =
   | { id: number; ok: true; status: number; text: string }
   | { id: number; ok: false; name: string; message: string; code?: string }
+
+/**
+ * The thread's code, plain JavaScript run with `eval`: a thread started from a TypeScript module
+ * under tsx loads tsx's loader too (its own hooks thread), about 24 MB more resident for twenty
+ * lines. The requests go out from here, so a busy event loop on the main thread (a heartbeat
+ * backlog being validated and committed) does not delay an alert's webhook. fetch loads its
+ * machinery (undici) on first use, tens of milliseconds: done at once with a data: URL, which
+ * needs no network, rather than on the first alert. Replies are HttpReply.
+ */
+const THREAD_SOURCE = `
+const { parentPort } = require('node:worker_threads')
+fetch('data:,').then((r) => r.arrayBuffer(), () => undefined)
+parentPort.on('message', ({ id, req }) => {
+  fetch(req.url, {
+    method: req.method,
+    headers: req.headers,
+    body: req.body,
+    signal: AbortSignal.timeout(req.timeoutMs),
+  }).then(
+    async (res) => parentPort.postMessage({ id, ok: true, status: res.status, text: await res.text() }),
+    (err) => parentPort.postMessage({ id, ok: false, name: err.name, message: err.message, code: err.cause?.code }),
+  )
+})
+`
 
 /** The answer to a request: its status and body. */
 export type HttpAnswer = { status: number; text: string }
@@ -27,7 +50,7 @@ export class HttpThreadError extends Error {
 }
 
 /**
- * `fetch` on a worker thread of its own (http-thread-worker.ts), for the notifiers: an alert's
+ * `fetch` on a worker thread of its own (THREAD_SOURCE), for the notifiers: an alert's
  * HTTP request goes out even while the main thread is busy with a heartbeat backlog. `start()`
  * starts the thread (a request before it starts it too), which keeps the process alive only
  * while a request is out; `close()` ends it.
@@ -61,7 +84,8 @@ export class HttpThread {
 
   private thread(): Worker {
     if (this.worker) return this.worker
-    const worker = spawnModuleWorker(new URL('./http-thread-worker.ts', import.meta.url), null)
+    // execArgv: [] so that the gateway's own `--import tsx` is not run again in this thread
+    const worker = new Worker(THREAD_SOURCE, { eval: true, execArgv: [] })
     worker.unref()
     worker.on('message', (reply: HttpReply) => this.onReply(reply))
     const failAll = (err: Error) => {
