@@ -54,9 +54,9 @@ export class PriorityLane {
     void this.commit()
   }
 
-  /** Appends waiting or committing, or rows not yet carried. */
+  /** Appends waiting or being committed (rows waiting to be carried are `waitingRows`). */
   busy(): boolean {
-    return this.committing || this.pending.length + this.rows.length > 0
+    return this.committing || this.pending.length > 0
   }
 
   waitingRows(): number {

@@ -78,7 +78,10 @@ export class Outbox extends EventEmitter {
       checkpoint_files: this.deps.checkpointFiles ?? [],
       checkpoint_interval_ms: 2000,
     }
-    const failed = (err: Error) => this.failed(err)
+    const failed = (err: Error) => {
+      this.lastError = err.message
+      this.lastErrorAt = this.deps.clock()
+    }
     this.main = new OutboxThread(init, failed)
     this.laneThread = new OutboxThread(
       { ...init, file: join(this.deps.dataDir, 'outbox-urgent.db'), checkpoint_files: [] },
@@ -112,8 +115,11 @@ export class Outbox extends EventEmitter {
     this.lane = null
   }
 
+  /** What stop() waits for; lane rows not carried after a failed commit wait in their file. */
   private busy(): boolean {
-    return this.committing || this.pending.length + this.settling.length > 0 || (this.lane?.busy() ?? false)
+    const lane = this.lane
+    if (this.committing || this.pending.length + this.settling.length > 0 || lane?.busy()) return true
+    return (lane?.waitingRows() ?? 0) > 0 && this.lastError === null
   }
 
   /** Is there room for more? False past the byte quota or after a failed commit. */
@@ -241,12 +247,13 @@ export class Outbox extends EventEmitter {
       if (outbox.length > 0) this.emit('appended')
     } catch (err) {
       this.commitFailed(err as Error, batch)
-      // still safe in the lane's file: carried with the next commit
+      // still safe in the lane's file: carried with the next commit that new appends start (not
+      // retried at once, which would spin on a store that keeps failing)
       lane.putBack(carry)
     } finally {
       this.pendingBytes -= bytes
       this.committing = false
-      if (this.pending.length + lane.waitingRows() > 0) this.schedule()
+      if (this.pending.length > 0 || (lane.waitingRows() > 0 && this.lastError === null)) this.schedule()
     }
   }
 
@@ -289,10 +296,5 @@ export class Outbox extends EventEmitter {
   private call(req: Parameters<OutboxThread['call']>[0]): Promise<unknown> {
     if (!this.main) return Promise.reject(new AedgwError('AEDGW_ERR_OUTBOX', 'outbox is not open'))
     return this.main.call(req)
-  }
-
-  private failed(err: Error): void {
-    this.lastError = err.message
-    this.lastErrorAt = this.deps.clock()
   }
 }
