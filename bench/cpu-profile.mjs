@@ -3,9 +3,10 @@ import { Session } from 'node:inspector'
 import { join } from 'node:path'
 
 /**
- * Preloaded into the gateway by `npm run bench -- --only door` with BENCH_PROFILE=DIR
- * (`--import`, plain JavaScript since it loads before tsx; Node refuses `--cpu-prof` in NODE_OPTIONS): a V8 CPU profile of the whole run,
- * written to DIR/gateway-{pid}.cpuprofile when the process exits (Chrome DevTools, speedscope).
+ * Preloaded into the gateway by `npm run bench -- --only door` with BENCH_PROFILE=DIR: a V8 CPU
+ * profile of the whole run, written to DIR/gateway-{pid}.cpuprofile when the process exits (open
+ * it in Chrome DevTools or speedscope). Node refuses `--cpu-prof` in NODE_OPTIONS, hence an
+ * `--import`; plain JavaScript, since it loads before tsx.
  */
 const dir = process.env.BENCH_PROFILE_OUT
 if (dir) {
