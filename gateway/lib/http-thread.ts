@@ -60,7 +60,7 @@ export class HttpThread {
   private nextId = 1
   private readonly calls = new Map<number, { resolve: (a: HttpAnswer) => void; reject: (e: Error) => void }>()
 
-  /** Started ahead of the first alert: a thread takes a while to load its modules. */
+  /** Started ahead of the first alert: a thread takes a while to start and to load fetch. */
   start(): void {
     this.thread()
   }
