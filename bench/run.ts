@@ -3,6 +3,7 @@ import { loadavg, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { startInfluxd } from '../scripts/lib/influxd.ts'
 import { exitOf, ROOT, spawnTs } from '../scripts/lib/processes.ts'
+import { doorAlone } from './door-alone.ts'
 import { baseline } from './jobs/baseline.ts'
 import { doorUnderLoad, webhookReceiver } from './jobs/door-to-webhook.ts'
 import { startBenchGateway } from './jobs/gateway.ts'
@@ -23,7 +24,8 @@ Writes bench/results/{date}-{commit}.json, .md and SVG charts. --quick takes abo
 the full run about 20. Installs Debian's mosquitto (as root) and bench/peer/ (npm ci) when missing.
 Env: BENCH_CABINETS, BENCH_LOADERS, BENCH_WINDOW, BENCH_SECONDS, BENCH_STEP_SECONDS, BENCH_RATES,
 BENCH_DRAIN, BENCH_IDLE, BENCH_PROBES (see bench/settings.ts). The full run then runs
-bench/nearest.ts (the nearest-AED index).
+bench/nearest.ts (the nearest-AED index). --only door: the door → webhook job alone, at
+BENCH_DOOR_RATE heartbeats/s (bench/door-alone.ts).
 `
 
 const PHASES = 7
@@ -103,5 +105,8 @@ async function main(): Promise<void> {
   }
 }
 
+const only = process.argv[process.argv.indexOf('--only') + 1]
 if (process.argv.includes('--help') || process.argv.includes('-h')) process.stdout.write(HELP)
+else if (process.argv.includes('--only') && only === 'door') await doorAlone()
+else if (process.argv.includes('--only')) process.stdout.write(`--only takes: door\n${HELP}`)
 else await main()

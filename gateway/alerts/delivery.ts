@@ -32,9 +32,15 @@ export class Delivery {
     for (const list of deps.receivers.values()) for (const n of list) this.notifiers.set(n.name, n)
   }
 
+  /** Starts what the notifiers send with (the webhooks' thread). */
+  start(): void {
+    for (const n of this.notifiers.values()) n.start?.()
+  }
+
   /** Lets attempts in flight finish (they are still on disk if they do not). */
   async stop(): Promise<void> {
     await Promise.allSettled([...this.running])
+    await Promise.allSettled([...this.notifiers.values()].map(async (n) => n.close?.()))
   }
 
   /** Stores one delivery per notifier of the receiver, then tries each at once. */

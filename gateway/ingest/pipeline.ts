@@ -20,13 +20,24 @@ export interface PipelineDeps {
   onReading: (r: Reading) => void
 }
 
+/** How long one turn of the event loop may spend on queued heartbeats before it yields. */
+const SLICE_MS = 4
+
 /**
  * The ingest stage the broker calls from authorizePublish: validate, make it durable (outbox or
  * quarantine), then hand the committed reading on. The promise settles when the PUBACK may be sent.
+ *
+ * Events (a door opened, an AED removed, tamper, power lost) are handled as they arrive and take
+ * the outbox's priority lane. Heartbeats and statuses wait in a queue served SLICE_MS of work per
+ * turn of the event loop, so the loop goes back to its sockets between slices and an event
+ * arriving behind a backlog of thousands of heartbeats is validated, committed and evaluated
+ * first.
  */
 export class IngestPipeline {
   private readonly deps: PipelineDeps
   private readonly dedup: Dedup
+  private readonly queued: Array<() => void> = []
+  private draining = false
   // label children resolved once: a labelled inc() hashes its labels on every call
   private readonly received: Record<PublishLeaf, { inc(): void }>
   private readonly accepted: Record<PublishLeaf, { inc(): void }>
@@ -40,10 +51,31 @@ export class IngestPipeline {
     this.accepted = byLeaf(deps.metrics.accepted)
   }
 
-  async accept(cabinet: string, leaf: PublishLeaf, payload: Buffer): Promise<void> {
-    const { ingest, outbox, metrics, log } = this.deps
+  accept(cabinet: string, leaf: PublishLeaf, payload: Buffer): Promise<void> {
     const recvMs = this.deps.clock()
     this.received[leaf].inc()
+    if (leaf === 'event') return this.handle(cabinet, leaf, payload, recvMs)
+    return new Promise((resolve, reject) => {
+      this.queued.push(() => this.handle(cabinet, leaf, payload, recvMs).then(resolve, reject))
+      if (this.draining) return
+      this.draining = true
+      setImmediate(this.drain)
+    })
+  }
+
+  /** Queued heartbeats for up to SLICE_MS (their synchronous part: validation, the append). */
+  private readonly drain = (): void => {
+    const until = performance.now() + SLICE_MS
+    for (let job = this.queued.shift(); job !== undefined; job = this.queued.shift()) {
+      job()
+      if (performance.now() >= until) break
+    }
+    if (this.queued.length > 0) setImmediate(this.drain)
+    else this.draining = false
+  }
+
+  private async handle(cabinet: string, leaf: PublishLeaf, payload: Buffer, recvMs: number): Promise<void> {
+    const { ingest, outbox, metrics, log } = this.deps
     const room = outbox.accepting()
     if (!room.ok) {
       metrics.rejected.inc({ reason: 'outbox_unavailable' })
@@ -68,13 +100,16 @@ export class IngestPipeline {
       metrics.duplicates.inc()
       return
     }
-    await outbox.append(cabinet, res.line, recvMs)
+    // an event (a door opened, an AED removed, tamper, power lost) takes the outbox's priority
+    // lane: its own commit at once, not a place in the heartbeats' next group commit
+    if (leaf === 'event') await outbox.appendUrgent(cabinet, res.line, recvMs)
+    else await outbox.append(cabinet, res.line, recvMs)
     this.accepted[leaf].inc()
     // remembered only once on disk: a redelivery of a message whose commit failed must be stored
     if (res.dedupKey !== null) this.dedup.add(cabinet, res.dedupKey)
     // Live state and rules see only committed readings, the same ones InfluxDB will have: no
     // alert is raised for a message that then fails to commit (the cabinet resends it, no PUBACK).
-    // A door opened waits for one group commit (one fsync) before its rules run.
+    // A door opened waits for its own commit in the priority lane (one fsync) before its rules run.
     try {
       this.deps.onReading(res.reading)
     } catch (err) {

@@ -29,6 +29,7 @@ export interface OutboxStats {
 }
 
 export type WorkerRequest =
+  /** Answers the id of the last outbox row added (0 with none). */
   | { op: 'append'; outbox: Array<Omit<OutboxRow, 'id'>>; quarantine: QuarantineInput[] }
   | { op: 'read'; after_id: number; limit: number }
   | { op: 'delete'; from_id: number; to_id: number }

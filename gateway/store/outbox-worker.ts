@@ -69,9 +69,12 @@ function addQuarantine(rows: QuarantineInput[]): void {
   if (rows.length > 0) evictQuarantine.run(quarantineMaxId - init.quarantine_max_entries)
 }
 
+/** Returns the id of the last outbox row added (0 with none): one writer, so the ids are consecutive. */
 const append = db.transaction((outbox: Array<Omit<OutboxRow, 'id'>>, quarantine: QuarantineInput[]) => {
-  for (const r of outbox) insertOutbox.run(r.cabinet, r.line, r.recv_ms)
+  let last = 0
+  for (const r of outbox) last = Number(insertOutbox.run(r.cabinet, r.line, r.recv_ms).lastInsertRowid)
   addQuarantine(quarantine)
+  return last
 })
 
 const moveToQuarantine = db.transaction((ids: number[], reason: string) => {
@@ -96,8 +99,7 @@ const moveToQuarantine = db.transaction((ids: number[], reason: string) => {
 function handle(req: WorkerRequest): unknown {
   switch (req.op) {
     case 'append':
-      append(req.outbox, req.quarantine)
-      return req.outbox.length + req.quarantine.length
+      return append(req.outbox, req.quarantine)
     case 'read':
       return selectBatch.all(req.after_id, req.limit)
     case 'delete':

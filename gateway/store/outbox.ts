@@ -1,19 +1,14 @@
 import { EventEmitter } from 'node:events'
 import { mkdirSync } from 'node:fs'
 import { join } from 'node:path'
-import type { Worker } from 'node:worker_threads'
 import type { Logger } from 'pino'
 import { AedgwError } from '../lib/errors.ts'
-import { spawnModuleWorker } from '../lib/worker.ts'
-import type {
-  OutboxRow,
-  OutboxStats,
-  QuarantineInput,
-  QuarantineRow,
-  WorkerInit,
-  WorkerReply,
-  WorkerRequest,
-} from './outbox-protocol.ts'
+import { lineBytes } from './line-bytes.ts'
+import { type LaneEntry, PriorityLane } from './outbox-lane.ts'
+import type { OutboxRow, OutboxStats, QuarantineInput, QuarantineRow, WorkerInit } from './outbox-protocol.ts'
+import { OutboxThread } from './outbox-thread.ts'
+
+export { lineBytes } from './line-bytes.ts'
 
 export interface OutboxDeps {
   dataDir: string
@@ -35,17 +30,30 @@ interface PendingEntry {
 }
 
 /**
+ * Commits settled per turn of the event loop: each runs its reading's rules and sends its
+ * PUBACK, so a group of 1,000 settled at once would hold the loop for tens of milliseconds.
+ */
+const SETTLE_CHUNK = 32
+
+/**
  * The durable outbox: every accepted line and every quarantined payload is committed here before
  * its PUBACK. Appends made while a commit is running are grouped into the next commit, so the
  * cost of one fsync is shared by everything that arrived meanwhile (group commit).
- * Emits 'appended' after each commit.
+ *
+ * Events take a priority lane (`appendUrgent`, outbox-lane.ts): their own file and thread,
+ * committed and fsynced at once, then carried into outbox.db with the next group commit. The
+ * writer reads outbox.db only, once every lane row committed so far is there. Emits 'appended'
+ * after each commit.
  */
 export class Outbox extends EventEmitter {
   private readonly deps: OutboxDeps
-  private worker: Worker | null = null
-  private nextId = 1
-  private readonly calls = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>()
+  private main: OutboxThread | null = null
+  private laneThread: OutboxThread | null = null
+  private lane: PriorityLane | null = null
   private pending: PendingEntry[] = []
+  /** Resolutions of committed appends, settled SETTLE_CHUNK per turn, in commit order. */
+  private settling: Array<() => void> = []
+  private settleScheduled = false
   private committing = false
   private scheduled = false
   private depth = 0
@@ -70,10 +78,27 @@ export class Outbox extends EventEmitter {
       checkpoint_files: this.deps.checkpointFiles ?? [],
       checkpoint_interval_ms: 2000,
     }
-    this.worker = spawnModuleWorker(new URL('./outbox-worker.ts', import.meta.url), init)
-    this.worker.on('message', (reply: WorkerReply) => this.onReply(reply))
-    this.worker.on('error', (err) => this.failAll(err))
-    this.worker.on('exit', (code) => this.failAll(new Error(`outbox worker exited with code ${code}`)))
+    const failed = (err: Error) => {
+      this.lastError = err.message
+      this.lastErrorAt = this.deps.clock()
+    }
+    this.main = new OutboxThread(init, failed)
+    this.laneThread = new OutboxThread(
+      { ...init, file: join(this.deps.dataDir, 'outbox-urgent.db'), checkpoint_files: [] },
+      failed,
+    )
+    this.lane = new PriorityLane({
+      thread: this.laneThread,
+      log: this.deps.log,
+      committed: (rows, bytes) => this.laneCommitted(rows, bytes),
+      failed: (err, batch, bytes) => {
+        this.pendingBytes -= bytes
+        this.commitFailed(err, batch)
+      },
+    })
+    this.main.start()
+    this.laneThread.start()
+    await this.lane.carryOver(this.main)
     const s = await this.stats_()
     this.depth = s.depth
     this.bytes = s.bytes
@@ -81,16 +106,25 @@ export class Outbox extends EventEmitter {
   }
 
   async stop(): Promise<void> {
-    if (!this.worker) return
-    while (this.committing || this.pending.length > 0) await new Promise((r) => setTimeout(r, 5))
-    await this.call({ op: 'close' })
-    await this.worker.terminate()
-    this.worker = null
+    if (!this.main) return
+    while (this.busy()) await new Promise((r) => setTimeout(r, 5))
+    await this.laneThread?.stop()
+    await this.main.stop()
+    this.main = null
+    this.laneThread = null
+    this.lane = null
+  }
+
+  /** What stop() waits for; lane rows not carried after a failed commit wait in their file. */
+  private busy(): boolean {
+    const lane = this.lane
+    if (this.committing || this.pending.length + this.settling.length > 0 || lane?.busy()) return true
+    return (lane?.waitingRows() ?? 0) > 0 && this.lastError === null
   }
 
   /** Is there room for more? False past the byte quota or after a failed commit. */
   accepting(): { ok: true } | { ok: false; reason: string } {
-    if (!this.worker) return { ok: false, reason: 'outbox closed' }
+    if (!this.main) return { ok: false, reason: 'outbox closed' }
     const used = this.bytes + this.pendingBytes
     if (used >= this.deps.maxBytes)
       return { ok: false, reason: `outbox full: ${used} of ${this.deps.maxBytes} bytes` }
@@ -109,13 +143,29 @@ export class Outbox extends EventEmitter {
     return this.enqueue({ row: { cabinet, line: stored, recv_ms: recvMs } })
   }
 
+  /**
+   * Resolves once the line is committed to disk by the priority lane: its own commit and fsync,
+   * started at once, not grouped with heartbeats (events: a door opened, an AED removed, tamper).
+   */
+  appendUrgent(cabinet: string, line: string, recvMs: number): Promise<void> {
+    const lane = this.lane
+    if (!lane) return Promise.reject(new AedgwError('AEDGW_ERR_OUTBOX', 'outbox is not open'))
+    const stored = line.isWellFormed() ? line : line.toWellFormed()
+    this.pendingBytes += lineBytes(stored)
+    return new Promise<void>((resolve, reject) =>
+      lane.append({ row: { cabinet, line: stored, recv_ms: recvMs }, resolve, reject }),
+    )
+  }
+
   /** Resolves once the rejected payload is committed to the quarantine. */
   quarantine(q: QuarantineInput): Promise<void> {
     return this.enqueue({ quarantine: q })
   }
 
-  read(afterId: number, limit: number): Promise<OutboxRow[]> {
-    return this.call({ op: 'read', after_id: afterId, limit }) as Promise<OutboxRow[]>
+  /** Rows of outbox.db after `afterId`, once every lane row committed so far was carried there. */
+  async read(afterId: number, limit: number): Promise<OutboxRow[]> {
+    await this.lane?.whenCarried()
+    return (await this.call({ op: 'read', after_id: afterId, limit })) as OutboxRow[]
   }
 
   /** Drops rows fromId..toId after InfluxDB took them; `bytes` is what they weighed. */
@@ -167,10 +217,13 @@ export class Outbox extends EventEmitter {
   }
 
   private async commit(): Promise<void> {
-    if (this.committing || this.pending.length === 0) return
+    const lane = this.lane
+    if (this.committing || !lane || this.pending.length + lane.waitingRows() === 0) return
     this.committing = true
-    const batch = this.pending.splice(0, this.deps.maxBatch)
-    const outbox: Array<Omit<OutboxRow, 'id'>> = []
+    // lane rows first: the writer may be waiting for them
+    const carry = lane.take()
+    const batch = this.pending.splice(0, Math.max(1, this.deps.maxBatch - carry.length))
+    const outbox: Array<Omit<OutboxRow, 'id'>> = carry.map((c) => c.row)
     const quarantine: QuarantineInput[] = []
     let bytes = 0
     for (const e of batch) {
@@ -182,57 +235,66 @@ export class Outbox extends EventEmitter {
     }
     try {
       await this.call({ op: 'append', outbox, quarantine })
+      // lane rows were counted when the lane committed them
       this.bytes += bytes
-      this.depth += outbox.length
+      this.depth += outbox.length - carry.length
       this.stats.commits++
-      this.stats.committed += outbox.length
+      this.stats.committed += outbox.length - carry.length
       this.stats.quarantined += quarantine.length
       this.lastError = null
-      for (const e of batch) e.resolve()
+      this.settle(batch)
+      lane.carried(carry)
       if (outbox.length > 0) this.emit('appended')
     } catch (err) {
-      this.lastError = (err as Error).message
-      this.lastErrorAt = this.deps.clock()
-      this.deps.log.error({ err }, 'outbox commit failed: messages not acknowledged')
-      const e = new AedgwError('AEDGW_ERR_OUTBOX', `outbox commit failed: ${(err as Error).message}`)
-      for (const w of batch) w.reject(e)
+      this.commitFailed(err as Error, batch)
+      // still safe in the lane's file: carried with the next commit that new appends start (not
+      // retried at once, which would spin on a store that keeps failing)
+      lane.putBack(carry)
     } finally {
       this.pendingBytes -= bytes
       this.committing = false
-      if (this.pending.length > 0) this.schedule()
+      if (this.pending.length > 0 || (lane.waitingRows() > 0 && this.lastError === null)) this.schedule()
     }
   }
 
-  private call(req: WorkerRequest): Promise<unknown> {
-    const worker = this.worker
-    if (!worker) return Promise.reject(new AedgwError('AEDGW_ERR_OUTBOX', 'outbox is not open'))
-    const id = this.nextId++
-    return new Promise((resolve, reject) => {
-      this.calls.set(id, { resolve, reject })
-      worker.postMessage({ id, req })
-    })
+  /** A priority lane commit is on disk: its rows count in the outbox, and are carried next. */
+  private laneCommitted(rows: number, bytes: number): void {
+    this.pendingBytes -= bytes
+    this.bytes += bytes
+    this.depth += rows
+    this.stats.commits++
+    this.stats.committed += rows
+    this.lastError = null
+    this.schedule()
   }
 
-  private onReply(reply: WorkerReply): void {
-    const call = this.calls.get(reply.id)
-    if (!call) return
-    this.calls.delete(reply.id)
-    if (reply.ok) call.resolve(reply.result)
-    else call.reject(new AedgwError('AEDGW_ERR_OUTBOX', `${reply.code}: ${reply.message}`))
+  /**
+   * Resolves committed appends in commit order, SETTLE_CHUNK per turn of the event loop, so a
+   * priority lane commit's answer and new packets get their turn between chunks.
+   */
+  private settle(batch: PendingEntry[]): void {
+    for (const e of batch) this.settling.push(e.resolve)
+    if (this.settleScheduled) return
+    this.settleScheduled = true
+    const step = () => {
+      const chunk = this.settling.splice(0, SETTLE_CHUNK)
+      for (const resolve of chunk) resolve()
+      if (this.settling.length > 0) setImmediate(step)
+      else this.settleScheduled = false
+    }
+    step()
   }
 
-  private failAll(err: Error): void {
+  private commitFailed(err: Error, batch: Array<PendingEntry | LaneEntry>): void {
     this.lastError = err.message
     this.lastErrorAt = this.deps.clock()
-    for (const c of this.calls.values()) c.reject(err)
-    this.calls.clear()
+    this.deps.log.error({ err }, 'outbox commit failed: messages not acknowledged')
+    const e = new AedgwError('AEDGW_ERR_OUTBOX', `outbox commit failed: ${err.message}`)
+    for (const w of batch) w.reject(e)
   }
-}
 
-/**
- * The one measure of the outbox quota, used both when a line goes in and when it leaves: its
- * UTF-8 length, as SQLite stores it (`length(CAST(line AS BLOB))` at open).
- */
-export function lineBytes(line: string): number {
-  return Buffer.byteLength(line)
+  private call(req: Parameters<OutboxThread['call']>[0]): Promise<unknown> {
+    if (!this.main) return Promise.reject(new AedgwError('AEDGW_ERR_OUTBOX', 'outbox is not open'))
+    return this.main.call(req)
+  }
 }

@@ -224,6 +224,7 @@ export function buildAlerting(deps: AlertingDeps): Alerting {
       lifecycle.start()
       evaluator.start()
       graph.dispatcher.start()
+      delivery.start()
       timer = setInterval(() => graph.tick(), config.tick_ms)
       timer.unref()
     },

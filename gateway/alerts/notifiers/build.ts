@@ -1,4 +1,5 @@
 import type { Logger } from 'pino'
+import { HttpThread } from '../../lib/http-thread.ts'
 import type { AlertsConfig } from '../config.ts'
 import { EmailNotifier } from './email/email-notifier.ts'
 import { LineNotifier } from './line/line-notifier.ts'
@@ -16,6 +17,8 @@ export function buildReceivers(
   clock: () => number,
 ): Map<string, Notifier[]> {
   const out = new Map<string, Notifier[]>()
+  // every webhook sends from one thread of its own, away from the event loop that ingests
+  const http = new HttpThread()
   out.set('log', [new LogNotifier('log/log', log)])
   const dflt: Notifier[] = []
   if (config.webhook.url) {
@@ -26,6 +29,7 @@ export function buildReceivers(
         secret: config.webhook.unsigned ? null : config.webhook.secret,
         timeoutMs: 5000,
         clock,
+        http,
       }),
     )
   }
@@ -41,6 +45,7 @@ export function buildReceivers(
           secret: r.webhook.unsigned ? null : r.webhook.secret,
           timeoutMs: r.webhook.timeout_ms,
           clock,
+          http,
         }),
       )
     }

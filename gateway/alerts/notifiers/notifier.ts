@@ -59,4 +59,8 @@ export interface Notifier {
   /** receiver/kind, e.g. "default/webhook": one delivery row per notifier. */
   readonly name: string
   send(n: Notification): Promise<SendResult>
+  /** Prepares what sending needs (a thread), when delivery starts. */
+  start?(): void
+  /** Releases what sending holds (a thread), when delivery stops. */
+  close?(): void | Promise<void>
 }

@@ -1,4 +1,5 @@
 import { createHmac } from 'node:crypto'
+import type { HttpThread } from '../../../lib/http-thread.ts'
 import { resultOfError, resultOfStatus } from '../http-result.ts'
 import type { Notification, Notifier, SendResult } from '../notifier.ts'
 
@@ -8,6 +9,8 @@ export interface WebhookOptions {
   secret: string | null
   timeoutMs: number
   clock: () => number
+  /** Sends from this thread instead of the main one (build.ts gives every webhook one). */
+  http?: HttpThread
 }
 
 /** `X-Signature: sha256=<hex HMAC-SHA256(secret, "<X-Timestamp>.<body>")>`; a receiver checks it and the timestamp's age. */
@@ -38,16 +41,24 @@ export class WebhookNotifier implements Notifier {
       'user-agent': 'aed-gateway',
     }
     if (this.opts.secret) headers['x-signature'] = webhookSignature(this.opts.secret, timestamp, body)
+    const { url, timeoutMs, http } = this.opts
     try {
-      const res = await fetch(this.opts.url, {
-        method: 'POST',
-        headers,
-        body,
-        signal: AbortSignal.timeout(this.opts.timeoutMs),
-      })
+      if (http) {
+        const res = await http.request({ url, method: 'POST', headers, body, timeoutMs })
+        return resultOfStatus(res.status, res.text)
+      }
+      const res = await fetch(url, { method: 'POST', headers, body, signal: AbortSignal.timeout(timeoutMs) })
       return resultOfStatus(res.status, await res.text())
     } catch (err) {
       return resultOfError(err)
     }
+  }
+
+  start(): void {
+    this.opts.http?.start()
+  }
+
+  async close(): Promise<void> {
+    await this.opts.http?.close()
   }
 }
