@@ -44,6 +44,7 @@ async function main(): Promise<void> {
       const resources = await runResources(influxd.url, dir, progress, 1)
       progress.stop()
       const { md, path } = writeResourcesReport(join(ROOT, 'bench', 'results'), loadavgStart, resources)
+      writeFileSync(join(ROOT, 'bench', 'results', 'resources-latest.md'), md)
       process.stdout.write(`${md}\nWritten: ${path}\n`)
       return
     }
