@@ -109,7 +109,9 @@ export async function backfillMemory(
       cabinets: CABINETS,
       backfill_days: DAYS,
       note:
-        (DAYS === 14 ? 'the demo’s 14 days' : `${DAYS} days of history, not the demo’s 14 (--quick)`) +
+        (DAYS === 14
+          ? 'the demo’s 14 days of history'
+          : `${DAYS} days of history, not the demo’s 14 (--quick)`) +
         (r.complete ? '' : '; the backfill was not fully acknowledged within 10 minutes') +
         (depth === 0 ? '' : `; the outbox still held ${depth} rows`),
       messages: r.messages,

@@ -108,7 +108,9 @@ export async function outageDrain(dir: string, progress: Progress): Promise<Outa
     const loadOnThroughout = drained.at < loadEnds
     const result = await loading
     // once everything is written, every acknowledged heartbeat must be in InfluxDB
-    for (let s = await sample(); s.depth > 0; s = await sample()) await sleep(500)
+    const writtenBy = performance.now() + 120_000
+    for (let s = await sample(); s.depth > 0 && performance.now() < writtenBy; s = await sample())
+      await sleep(500)
     const stored = await storedSeqs(influxd.url, 'outage', TS_BASE, TS_BASE + 30 * 86_400_000)
     const buildup = (peak.depth - down.depth) / ((peak.at - down.at) / 1000)
     const drainSeconds = (drained.at - back.at) / 1000
