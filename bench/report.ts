@@ -6,8 +6,8 @@ import { ROOT } from '../scripts/lib/processes.ts'
 import type { DoorUnderLoad } from './jobs/door-to-webhook.ts'
 import type { InfluxLimit } from './jobs/influx-limit.ts'
 import type { LoadResult } from './jobs/load.ts'
-import type { IdleMemory } from './jobs/memory.ts'
 import type { Sweep } from './jobs/sweep.ts'
+import { memoryChart, type Resources, resourcesMarkdown } from './resources.ts'
 import { CABINETS, DRAIN, LOADERS, QUICK, RATES, SECONDS, STEP_SECONDS, WINDOW } from './settings.ts'
 import { lineChart } from './svg.ts'
 
@@ -18,7 +18,7 @@ export interface BenchFigures {
   ours: Sweep
   peer: Sweep
   door: DoorUnderLoad
-  memory: { gateway: IdleMemory; mosquitto: IdleMemory }
+  resources: Resources
 }
 
 function firstLine(cmd: string, args: string[]): string {
@@ -102,7 +102,9 @@ export function reportJson(f: BenchFigures) {
       event_loop_delay_p99_ms: f.door.loop.p99_ms,
       event_loop_delay_max_ms: f.door.loop.max_ms,
     },
-    idle_memory: f.memory,
+    idle_memory: f.resources.memory,
+    backfill_memory: f.resources.backfill,
+    outage_drain: f.resources.outage,
   }
 }
 export type Report = ReturnType<typeof reportJson>
@@ -116,19 +118,6 @@ function sweepTable(s: Sweep): string {
     '| offered/s | published/s | acked/s | stored/s | acked, missing after drain | acked, never stored | PUBACK p50 / p99 ms | stored p50 / p99 ms |',
     '| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
     ...rows,
-  ].join('\n')
-}
-
-function memoryTable(r: Report): string {
-  const g = r.idle_memory.gateway.points
-  const m = r.idle_memory.mosquitto.points
-  return [
-    '| idle connections | gateway RSS MiB | gateway KiB/conn | Mosquitto RSS MiB | Mosquitto KiB/conn |',
-    '| ---: | ---: | ---: | ---: | ---: |',
-    ...g.map(
-      (p, i) =>
-        `| ${p.connections} | ${p.rss_mib} | ${p.kib_per_connection} | ${m[i]?.rss_mib ?? 'n/a'} | ${m[i]?.kib_per_connection ?? 'n/a'} |`,
-    ),
   ].join('\n')
 }
 
@@ -170,14 +159,7 @@ ${sweepTable(r.peer)}
 
 At half Ours' sustained stored rate (${d.background_offered_per_s}/s offered, ${d.background_acked_per_s} acked/s, heartbeat PUBACK p50 ${d.background_puback_p50_ms} ms, p99 ${d.background_puback_p99_ms} ms): ${d.delivered} of ${d.probes} delivered, p50 ${d.p50_ms} ms, p99 ${d.p99_ms} ms (the slowest, with fewer than 100 probes), max ${d.max_ms} ms; gateway event-loop delay p99 ${d.event_loop_delay_p99_ms} ms, max ${d.event_loop_delay_max_ms} ms.
 
-## Memory per idle connection
-
-RSS growth over the RSS before the first connection, divided by the connections (gateway before: ${r.idle_memory.gateway.rss_before_mib} MiB; Mosquitto before: ${r.idle_memory.mosquitto.rss_before_mib} MiB).
-
-${memoryTable(r)}
-
-![memory](${stamp}-memory.svg)
-`
+${resourcesMarkdown({ memory: r.idle_memory, backfill: r.backfill_memory, outage: r.outage_drain }, stamp)}`
 }
 
 function charts(r: Report): Record<string, string> {
@@ -211,27 +193,7 @@ function charts(r: Report): Record<string, string> {
         { name: 'Peer', points: pts(r.peer, (x) => x.stored_p99_ms) },
       ],
     }),
-    memory: lineChart({
-      title: 'Resident memory against idle connections',
-      x: 'connections',
-      y: 'RSS MiB',
-      series: [
-        {
-          name: 'Ours (gateway)',
-          points: [
-            [0, r.idle_memory.gateway.rss_before_mib],
-            ...r.idle_memory.gateway.points.map((p): [number, number] => [p.connections, p.rss_mib]),
-          ],
-        },
-        {
-          name: 'Mosquitto',
-          points: [
-            [0, r.idle_memory.mosquitto.rss_before_mib],
-            ...r.idle_memory.mosquitto.points.map((p): [number, number] => [p.connections, p.rss_mib]),
-          ],
-        },
-      ],
-    }),
+    memory: memoryChart({ memory: r.idle_memory, backfill: r.backfill_memory, outage: r.outage_drain }),
   }
 }
 
@@ -245,5 +207,37 @@ export function writeReport(dir: string, figures: BenchFigures): { md: string; p
   writeFileSync(join(dir, `${stamp}.md`), md)
   for (const [name, svg] of Object.entries(charts(report)))
     writeFileSync(join(dir, `${stamp}-${name}.svg`), svg)
+  return { md, path: join(dir, `${stamp}.md`) }
+}
+
+/**
+ * `npm run bench -- --only=resources`: the memory and outage phases alone, written as
+ * {date}-{commit}-resources.json and .md with the memory chart.
+ */
+export function writeResourcesReport(
+  dir: string,
+  loadavgStart: number[],
+  r: Resources,
+): { md: string; path: string } {
+  const date = new Date().toISOString()
+  const commit = commitOf()
+  const stamp = `${date.slice(0, 19).replace(/:/g, '-')}-${commit}-resources`
+  const machine = {
+    cores: cpus().length,
+    memory_gib: Math.round(totalmem() / 2 ** 30),
+    loadavg_start: loadavgStart.map((x) => Number(x.toFixed(2))),
+    loadavg_end: loadavg().map((x) => Number(x.toFixed(2))),
+    note: 'load generators, InfluxDB and the systems measured share the machine',
+  }
+  const json = { date, commit, run: QUICK ? 'quick' : 'full', machine, node: process.version, ...r }
+  const md = `# Benchmark ${date} (${json.run}, ${commit}): memory and outage recovery only
+
+Machine: ${machine.cores} cores, ${machine.memory_gib} GiB, load average ${machine.loadavg_start.join(' ')} at the start and ${machine.loadavg_end.join(' ')} at the end; ${machine.note}.
+
+${resourcesMarkdown(r, stamp)}`
+  mkdirSync(dir, { recursive: true })
+  writeFileSync(join(dir, `${stamp}.json`), `${JSON.stringify(json, null, 2)}\n`)
+  writeFileSync(join(dir, `${stamp}.md`), md)
+  writeFileSync(join(dir, `${stamp}-memory.svg`), memoryChart(r))
   return { md, path: join(dir, `${stamp}.md`) }
 }

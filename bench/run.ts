@@ -8,36 +8,56 @@ import { baseline } from './jobs/baseline.ts'
 import { doorUnderLoad, webhookReceiver } from './jobs/door-to-webhook.ts'
 import { startBenchGateway } from './jobs/gateway.ts'
 import { influxLimit } from './jobs/influx-limit.ts'
-import { idleMemory } from './jobs/memory.ts'
 import { startMosquitto, startNodeRed } from './jobs/peer.ts'
 import { sweep } from './jobs/sweep.ts'
 import { Progress } from './progress.ts'
-import { writeReport } from './report.ts'
-import { benchId, CABINETS, IDLE, QUICK } from './settings.ts'
+import { writeReport, writeResourcesReport } from './report.ts'
+import { RESOURCE_PHASES, runResources } from './resources.ts'
+import { benchId, CABINETS, QUICK } from './settings.ts'
 
 const HELP = `npm run bench [-- --quick]: in one run on this machine, with the same load generator and
 heartbeats: Limit 1 (line protocol straight into InfluxDB), Limit 2 (bare aedes), and an open-loop
 offered-rate sweep of the gateway (Ours) and of Mosquitto 2 + Node-RED 4 (Peer): acknowledged/s,
 stored/s, acknowledged but never stored, publish→PUBACK and publish→stored p50/p99; door-open →
-webhook at half the gateway's sustained rate; memory per idle connection, gateway and Mosquitto.
-Writes bench/results/{date}-{commit}.json, .md and SVG charts. --quick takes about 3 minutes,
-the full run about 20. Installs Debian's mosquitto (as root) and bench/peer/ (npm ci) when missing.
+webhook at half the gateway's sustained rate; memory per idle connection, gateway and Mosquitto;
+resident memory with 300 cabinets after a 14-day backfill (3 days with --quick); an InfluxDB
+outage under steady load, 10 minutes (45 s with --quick): build-up and drain rates.
+Writes bench/results/{date}-{commit}.json, .md and SVG charts. --quick takes about 6 minutes,
+the full run about 40. --only resources runs the memory and outage phases alone. Installs Debian's mosquitto (as root) and bench/peer/ (npm ci) when missing.
 Env: BENCH_CABINETS, BENCH_LOADERS, BENCH_WINDOW, BENCH_SECONDS, BENCH_STEP_SECONDS, BENCH_RATES,
-BENCH_DRAIN, BENCH_IDLE, BENCH_PROBES (see bench/settings.ts). The full run then runs
+BENCH_DRAIN, BENCH_IDLE, BENCH_PROBES (see bench/settings.ts), BENCH_BACKFILL_DAYS,
+BENCH_OUTAGE_SECONDS, BENCH_OUTAGE_RATE. The full run then runs
 bench/nearest.ts (the nearest-AED index). --only door: the door → webhook job alone, at
 BENCH_DOOR_RATE heartbeats/s (bench/door-alone.ts).
 `
 
-const PHASES = 7
+const PHASES = 5 + RESOURCE_PHASES
+/** `--only door`, `--only resources` (or `--only=…`): one part of the run alone */
+function onlyArg(): string | null {
+  const i = process.argv.findIndex((a) => a === '--only' || a.startsWith('--only='))
+  if (i < 0) return null
+  const a = process.argv[i] as string
+  return a.includes('=') ? a.slice('--only='.length) : (process.argv[i + 1] ?? '')
+}
+const ONLY = onlyArg()
+const ONLY_RESOURCES = ONLY === 'resources'
 
 /** `npm run bench`, phase by phase, every system it measures started here and stopped again. */
 async function main(): Promise<void> {
   const loadavgStart = loadavg()
   const dir = mkdtempSync(join(tmpdir(), 'aedgw-bench-'))
-  const progress = new Progress(PHASES)
+  const progress = new Progress(ONLY_RESOURCES ? RESOURCE_PHASES : PHASES)
   progress.start()
   const influxd = await startInfluxd(join(dir, 'influxdb'))
   try {
+    if (ONLY_RESOURCES) {
+      const resources = await runResources(influxd.url, dir, progress, 1)
+      progress.stop()
+      const { md, path } = writeResourcesReport(join(ROOT, 'bench', 'results'), loadavgStart, resources)
+      writeFileSync(join(ROOT, 'bench', 'results', 'resources-latest.md'), md)
+      process.stdout.write(`${md}\nWritten: ${path}\n`)
+      return
+    }
     progress.step(1, 'Limit 1: line protocol straight into InfluxDB')
     const limit1 = await influxLimit(influxd.url)
     progress.step(2, 'Limit 2: bare aedes, closed loop')
@@ -65,25 +85,7 @@ async function main(): Promise<void> {
     await red.stop()
     await mosquitto.stop()
 
-    const most = Math.max(...IDLE)
-    progress.step(6, `Ours: memory per idle connection (registering ${most} cabinets)`)
-    const idleHook = await webhookReceiver()
-    const idleGw = await startBenchGateway(join(dir, 'idle'), influxd.url, idleHook.url, most, 'idle')
-    const gatewayMemory = await idleMemory('Ours', idleGw.pid, idleGw.mqttUrl, idleGw.creds, dir, progress)
-    await idleGw.stop()
-    idleHook.close()
-    progress.step(7, 'Mosquitto: memory per idle connection')
-    const idleMosquitto = await startMosquitto(join(dir, 'mosquitto-idle'))
-    const many = Array.from({ length: most }, (_, i) => ({ id: benchId(i), secret: 'x' }))
-    const mosquittoMemory = await idleMemory(
-      'Mosquitto',
-      idleMosquitto.process.pid ?? -1,
-      idleMosquitto.url,
-      many,
-      dir,
-      progress,
-    )
-    await idleMosquitto.stop()
+    const resources = await runResources(influxd.url, dir, progress, 6)
     progress.stop()
 
     const { md, path } = writeReport(join(ROOT, 'bench', 'results'), {
@@ -93,7 +95,7 @@ async function main(): Promise<void> {
       ours,
       peer,
       door,
-      memory: { gateway: gatewayMemory, mosquitto: mosquittoMemory },
+      resources,
     })
     writeFileSync(join(ROOT, 'bench', 'results', 'latest.md'), md)
     process.stdout.write(`${md}\nWritten: ${path}\n`)
@@ -105,8 +107,7 @@ async function main(): Promise<void> {
   }
 }
 
-const only = process.argv[process.argv.indexOf('--only') + 1]
 if (process.argv.includes('--help') || process.argv.includes('-h')) process.stdout.write(HELP)
-else if (process.argv.includes('--only') && only === 'door') await doorAlone()
-else if (process.argv.includes('--only')) process.stdout.write(`--only takes: door\n${HELP}`)
+else if (ONLY === 'door') await doorAlone()
+else if (ONLY !== null && ONLY !== 'resources') process.stdout.write(`--only takes: door, resources\n${HELP}`)
 else await main()

@@ -21,7 +21,7 @@ export interface BenchGateway {
 /**
  * The gateway as `npm start` runs it, on free ports with its data under `dir`, writing to the
  * `db` database of `influxUrl` and sending its alert webhooks to `webhookUrl`; the rate limit
- * is lifted so the load measures the pipeline, not the limiter.
+ * and the per-address connect limit are lifted so the load measures the pipeline, not the limiter.
  */
 export async function startBenchGateway(
   dir: string,
@@ -33,7 +33,12 @@ export async function startBenchGateway(
   const [mqttPort, httpPort] = [await freePort(), await freePort()]
   mkdirSync(dir, { recursive: true })
   const cfg = join(dir, 'bench.yaml')
-  writeFileSync(cfg, 'log_level: warn\nmqtt:\n  rate:\n    per_second: 1000000\n    burst: 1000000\n')
+  // the whole fleet connects from a few loopback addresses, which the per-address connect
+  // limit (made for one real address per cabinet or per NAT) would otherwise refuse
+  writeFileSync(
+    cfg,
+    'log_level: warn\nmqtt:\n  rate:\n    per_second: 1000000\n    burst: 1000000\n  connect_rate:\n    per_address_burst: 1000000\n',
+  )
   const child = spawnTs(GATEWAY_ENTRY, [], {
     env: {
       ...process.env,

@@ -48,14 +48,18 @@ function startWorkers(
   creds: Cred[],
   dir: string,
   args: (i: number) => string[],
+  source: (i: number) => string = (i) => sourceAddress(i, LOADERS, creds.length),
 ): ChildProcess[] {
   return Array.from({ length: LOADERS }, (_, i) => {
     const file = join(dir, `creds-${i}.json`)
     writeFileSync(file, JSON.stringify(creds.filter((_, k) => k % LOADERS === i)))
-    const source = sourceAddress(i, LOADERS, creds.length)
-    return spawnTs('bench/load-worker.ts', [url, file, ...args(i).slice(0, 2), source, ...args(i).slice(2)], {
-      stdio: ['ignore', 'pipe', 'inherit'],
-    })
+    return spawnTs(
+      'bench/load-worker.ts',
+      [url, file, ...args(i).slice(0, 2), source(i), ...args(i).slice(2)],
+      {
+        stdio: ['ignore', 'pipe', 'inherit'],
+      },
+    )
   })
 }
 
@@ -122,9 +126,20 @@ export interface IdleConnections {
   release(): Promise<void>
 }
 
-/** Opens `creds.length` connections that publish nothing, held until `release()`. */
-export async function holdIdle(url: string, creds: Cred[], dir: string): Promise<IdleConnections> {
-  const children = startWorkers(url, creds, dir, () => ['0', 'idle'])
+/**
+ * Opens `creds.length` connections that publish nothing, held until `release()`. Group `group`
+ * (0, 1, …) of connections held at once: each of its LOADERS processes connects from its own
+ * source address, 127.0.0.{2 + group × LOADERS + i}, so no address runs out of ephemeral ports
+ * (about 28,000 here) however many groups are held.
+ */
+export async function holdIdle(url: string, creds: Cred[], dir: string, group = 0): Promise<IdleConnections> {
+  const children = startWorkers(
+    url,
+    creds,
+    dir,
+    () => ['0', 'idle'],
+    (i) => `127.0.0.${2 + ((group * LOADERS + i) % 250)}`,
+  )
   let connected = 0
   for (const c of children) {
     const line = (await stdoutLines(c).next()).value as string | undefined

@@ -12,7 +12,20 @@ export interface MemoryPoint {
 
 export interface IdleMemory {
   rss_before_mib: number
+  /** The process's limit on open files (each connection holds one). */
+  open_files_limit: number | null
   points: MemoryPoint[]
+}
+
+/** The soft limit on open files of process `pid`, from /proc. */
+async function openFilesLimit(pid: number): Promise<number | null> {
+  const { readFile } = await import('node:fs/promises')
+  try {
+    const m = /Max open files\s+(\d+)/.exec(await readFile(`/proc/${pid}/limits`, 'utf8'))
+    return m ? Number(m[1]) : null
+  } catch {
+    return null
+  }
 }
 
 const SETTLE_MS = 3000
@@ -21,6 +34,7 @@ const mib = (b: number) => Number((b / 2 ** 20).toFixed(1))
 /**
  * Memory per idle connection of process `pid` (a broker at `url`): connections are added up to
  * each count in IDLE in turn and held, publishing nothing; RSS is read once they have settled.
+ * Each group comes from its own load processes and source addresses (see holdIdle).
  */
 export async function idleMemory(
   name: string,
@@ -33,13 +47,17 @@ export async function idleMemory(
   const rss = async () => (await rssBytes(pid)) ?? Number.NaN
   await new Promise((r) => setTimeout(r, SETTLE_MS))
   const before = await rss()
+  const limit = await openFilesLimit(pid)
+  // the counts need that many descriptors: a lower limit would measure refused connections
+  if (limit !== null && limit < Math.max(...IDLE) + 100)
+    progress.note(`${name}: open files limited to ${limit} (ulimit -n): fewer connections will be held`)
   const held: IdleConnections[] = []
   const points: MemoryPoint[] = []
   let open = 0
   try {
     for (const n of IDLE) {
       progress.note(`${name}: ${n} idle connections`)
-      const group = await holdIdle(url, creds.slice(open, n), dir)
+      const group = await holdIdle(url, creds.slice(open, n), dir, held.length)
       held.push(group)
       open += group.connected
       await new Promise((r) => setTimeout(r, SETTLE_MS))
@@ -53,5 +71,5 @@ export async function idleMemory(
   } finally {
     for (const h of held) await h.release()
   }
-  return { rss_before_mib: mib(before), points }
+  return { rss_before_mib: mib(before), open_files_limit: limit, points }
 }

@@ -13,11 +13,13 @@ import { fileURLToPath } from 'node:url'
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url))
 
 /**
- * Node flags the gateway runs with (as `npm start` does): a larger young generation, so the
- * short-lived objects of every message die in cheap scavenges instead of being promoted
- * (measured in `npm run bench`: about a fifth more heartbeats a second).
+ * Node flags the gateway runs with (as `npm start` does): a young generation of 16 MB semi-spaces
+ * instead of V8's default, so the short-lived objects of every message die in scavenges rather
+ * than being promoted. Larger ones cost resident memory (up to three semi-spaces per isolate)
+ * and bought no throughput: closed-loop heartbeats/s, 64 MB against 16 MB, were 10,186 / 12,626,
+ * 5,829 / 6,527 and 10,139 / 15,800 in three interleaved runs (docs/performance.md).
  */
-export const GATEWAY_NODE_FLAGS = ['--max-semi-space-size=64']
+export const GATEWAY_NODE_FLAGS = ['--max-semi-space-size=16']
 export const GATEWAY_ENTRY = 'gateway/main.ts'
 
 /** A free TCP port on 127.0.0.1 (bound then released). */

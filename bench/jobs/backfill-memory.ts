@@ -1,0 +1,128 @@
+import { mkdirSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { Simulator } from '../../firmware-sim/simulator.ts'
+import { rssBytes } from '../../scripts/cluster/common.ts'
+import { freePort, GATEWAY_ENTRY, spawnTs, stopChild, waitHttp } from '../../scripts/lib/processes.ts'
+import type { Progress } from '../progress.ts'
+import { ADMIN, QUICK } from '../settings.ts'
+
+export interface BackfillMemory {
+  cabinets: number
+  backfill_days: number
+  /** The demo's 14 days, or fewer in a --quick run (said here and in the summary). */
+  note: string
+  messages: number
+  backfill_seconds: number
+  /** Seconds from the last acknowledgement until the outbox was empty. */
+  drain_seconds: number
+  rss_before_mib: number
+  /** VmRSS once the outbox is empty and the gateway has settled. */
+  rss_after_mib: number
+  /** VmHWM: the highest resident size the gateway reached during the run. */
+  rss_peak_mib: number
+}
+
+const DAYS = Number(process.env.BENCH_BACKFILL_DAYS || (QUICK ? 3 : 14))
+const CABINETS = 300
+/** The demo's backfill cadence (scripts/demo.ts): one heartbeat every 30 minutes of history. */
+const INTERVAL_S = 1800
+const SETTLE_MS = 5000
+const mib = (b: number) => Number((b / 2 ** 20).toFixed(1))
+
+async function vmHwm(pid: number): Promise<number> {
+  const { readFile } = await import('node:fs/promises')
+  const m = /VmHWM:\s+(\d+) kB/.exec(await readFile(`/proc/${pid}/status`, 'utf8').catch(() => ''))
+  return m ? Number(m[1]) * 1024 : Number.NaN
+}
+
+function gauge(metrics: string, name: string): number {
+  const m = new RegExp(`^${name}(?:\\{[^}]*\\})? (\\S+)$`, 'm').exec(metrics)
+  return m ? Number(m[1]) : Number.NaN
+}
+
+/**
+ * The demo's situation (scripts/demo.ts), measured: the gateway as `npm start` runs it with the
+ * default configuration, 300 simulated Bangkok cabinets that publish 14 days of history (the
+ * firmware simulator's backfill, every 30 minutes of device time) and then go live; once every
+ * message is acknowledged and the outbox is empty, the gateway's VmRSS.
+ */
+export async function backfillMemory(
+  influxUrl: string,
+  dir: string,
+  progress: Progress,
+): Promise<BackfillMemory> {
+  const [mqttPort, httpPort] = [await freePort(), await freePort()]
+  mkdirSync(dir, { recursive: true })
+  const cfg = join(dir, 'bench.yaml')
+  writeFileSync(cfg, 'log_level: warn\n')
+  const child = spawnTs(GATEWAY_ENTRY, [], {
+    env: {
+      ...process.env,
+      AEDGW_CONFIG: cfg,
+      AEDGW_DATA_DIR: join(dir, 'gw'),
+      AEDGW_INFLUX_URL: influxUrl,
+      AEDGW_INFLUX_DB: 'backfill',
+      AEDGW_ADMIN_TOKEN: ADMIN,
+      AEDGW_MQTT_PORT: String(mqttPort),
+      AEDGW_HTTP_PORT: String(httpPort),
+      AEDGW_BIND: '127.0.0.1',
+      AEDGW_OPS_PORT: '0',
+    },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  })
+  const pid = child.pid ?? -1
+  const apiUrl = `http://127.0.0.1:${httpPort}`
+  const metrics = async () =>
+    (await fetch(`${apiUrl}/metrics`, { headers: { authorization: `Bearer ${ADMIN}` } })).text()
+  let sim: Simulator | null = null
+  try {
+    await waitHttp(`${apiUrl}/readyz`, { child, timeoutMs: 120_000 })
+    await new Promise((r) => setTimeout(r, SETTLE_MS))
+    const before = (await rssBytes(pid)) ?? Number.NaN
+    sim = new Simulator({
+      cabinets: CABINETS,
+      mqttUrl: `mqtt://127.0.0.1:${mqttPort}`,
+      apiUrl,
+      adminToken: ADMIN,
+      seed: 2026,
+      scenario: 'default',
+      secretsFile: join(dir, 'cabinet-secrets.json'),
+    })
+    progress.note(`registering and connecting ${CABINETS} cabinets`)
+    await sim.setup(DAYS)
+    const r = await sim.backfill(INTERVAL_S, (acked, total) =>
+      progress.note(`backfill of ${DAYS} days: ${acked} of ${total} acknowledged`),
+    )
+    sim.startLive(null)
+    const acked = performance.now()
+    let depth = Number.NaN
+    for (;;) {
+      depth = gauge(await metrics(), 'aedgw_outbox_depth')
+      progress.note(`backfill acknowledged; outbox ${depth} rows`)
+      if (depth === 0 || performance.now() - acked > 600_000) break
+      await new Promise((r) => setTimeout(r, 500))
+    }
+    const drainSeconds = (performance.now() - acked) / 1000
+    await new Promise((r) => setTimeout(r, SETTLE_MS))
+    const after = (await rssBytes(pid)) ?? Number.NaN
+    return {
+      cabinets: CABINETS,
+      backfill_days: DAYS,
+      note:
+        (DAYS === 14
+          ? 'the demo’s 14 days of history'
+          : `${DAYS} days of history, not the demo’s 14 (--quick)`) +
+        (r.complete ? '' : '; the backfill was not fully acknowledged within 10 minutes') +
+        (depth === 0 ? '' : `; the outbox still held ${depth} rows`),
+      messages: r.messages,
+      backfill_seconds: Number(r.seconds.toFixed(1)),
+      drain_seconds: Number(drainSeconds.toFixed(1)),
+      rss_before_mib: mib(before),
+      rss_after_mib: mib(after),
+      rss_peak_mib: mib(await vmHwm(pid)),
+    }
+  } finally {
+    await sim?.stop(2_000).catch(() => undefined)
+    await stopChild(child)
+  }
+}
