@@ -49,6 +49,7 @@ export class WorkerGateway {
       await runPgMigrations(g.pool, postgresMigrations)
       await g.registry.start()
       this.did('registry', () => g.registry.stop())
+      await g.influx.ensureDatabase()
       await setupRetention({
         influx: g.influx,
         db: config.influx.db,
