@@ -4,6 +4,7 @@ import { join } from 'node:path'
 import { startInfluxd } from '../scripts/lib/influxd.ts'
 import { exitOf, ROOT, spawnTs } from '../scripts/lib/processes.ts'
 import { baseline } from './jobs/baseline.ts'
+import { clusterBench } from './jobs/cluster.ts'
 import { doorUnderLoad, webhookReceiver } from './jobs/door-to-webhook.ts'
 import { startBenchGateway } from './jobs/gateway.ts'
 import { influxLimit } from './jobs/influx-limit.ts'
@@ -24,6 +25,9 @@ the full run about 20. Installs Debian's mosquitto (as root) and bench/peer/ (np
 Env: BENCH_CABINETS, BENCH_LOADERS, BENCH_WINDOW, BENCH_SECONDS, BENCH_STEP_SECONDS, BENCH_RATES,
 BENCH_DRAIN, BENCH_IDLE, BENCH_PROBES (see bench/settings.ts). The full run then runs
 bench/nearest.ts (the nearest-AED index).
+npm run bench -- --cluster: only cluster mode (bench/jobs/cluster.ts): acknowledged and stored
+rate with one worker and with two, idle connections over three RabbitMQ nodes and memory per
+connection; appends to bench/results/cluster/cluster-bench.jsonl.
 `
 
 const PHASES = 7
@@ -104,4 +108,5 @@ async function main(): Promise<void> {
 }
 
 if (process.argv.includes('--help') || process.argv.includes('-h')) process.stdout.write(HELP)
+else if (process.argv.includes('--cluster')) await clusterBench()
 else await main()

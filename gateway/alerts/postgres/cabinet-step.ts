@@ -68,9 +68,16 @@ export class CabinetStep {
     const info = this.deps.infoOf(cabinet)
     if (!info) return out
     const th = this.deps.thresholds.for(cabinet)
+    // the cabinet's open alerts in one read (under its lock: no other worker changes them now)
+    const openByType = new Map(
+      (await unit.alerts.list({ cabinet, states: ['active', 'acknowledged'], limit: 1000 })).map((a) => [
+        a.type,
+        a,
+      ]),
+    )
     for (const rule of RULES) {
       const v = rule.evaluate({ cabinet, live, info, now, th })
-      const open = await unit.alerts.findOpen(cabinet, rule.type)
+      const open = openByType.get(rule.type)
       if (!v.fire) {
         if (rule.holdMs(th) > 0 && (await unit.alerts.getKv(holdKey(cabinet, rule.type))) !== null)
           await unit.alerts.setKv(holdKey(cabinet, rule.type), null)
