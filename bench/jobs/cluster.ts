@@ -131,7 +131,11 @@ async function idlePhase(stack: Stack, secrets: Map<string, string>) {
   while (cabinets.some((c) => !c.connected) && Date.now() < deadline) await sleep(500)
   await sleep(15_000)
   const held = cabinets.filter((c) => c.connected).length
-  const byNode = stack.nodes.map((_, n) => cabinets.filter((c) => c.connected && c.brokerIndex === n).length)
+  // a cabinet's list starts at node i % 3 (see above): its position in the list → the node
+  const nodeOf = (c: SpikeCabinet, i: number) => (c.brokerIndex + (i % 3)) % 3
+  const byNode = stack.nodes.map(
+    (_, n) => cabinets.filter((c, i) => c.connected && nodeOf(c, i) === n).length,
+  )
   const after = await Promise.all(pids.map((p) => rssBytes(p)))
   for (const c of cabinets) await c.stop()
   const gained = after.map((a, i) => (a ?? 0) - (before[i] ?? 0))
