@@ -59,6 +59,8 @@ export class WorkerGateway {
       })
       g.sender.start()
       this.did('delivery', () => g.sender.stop())
+      g.sweep.start()
+      this.did('sweep', () => g.sweep.stop())
       const auth = config.cluster.auth
       if (auth.port !== null) {
         await g.internal.listen({ port: auth.port, host: auth.bind })

@@ -5,7 +5,9 @@ import { buildReceivers } from '../alerts/notifiers/build.ts'
 import type { Notifier } from '../alerts/notifiers/notifier.ts'
 import { CabinetStep } from '../alerts/postgres/cabinet-step.ts'
 import { PgDeliverySender } from '../alerts/postgres/delivery-sender.ts'
+import { PgNotices } from '../alerts/postgres/notices.ts'
 import { PgStateTransaction } from '../alerts/postgres/state-transaction.ts'
+import { PgSweep } from '../alerts/postgres/sweep.ts'
 import { buildRoute } from '../alerts/routing.ts'
 import { brokerAuthRoutes } from '../api/routes/broker-auth.ts'
 import { AmqpConsumer } from '../broker/amqp-consumer.ts'
@@ -13,6 +15,7 @@ import type { Config } from '../config/schema.ts'
 import { Ingest } from '../ingest/ingest.ts'
 import { Metrics } from '../lib/metrics.ts'
 import { createPgPool } from '../lib/postgres/db.ts'
+import { LeaderLease } from '../lib/postgres/leader-lease.ts'
 import { SecretHasher } from '../lib/secrets.ts'
 import { cabinetInfo } from '../rules/cabinets.ts'
 import { Thresholds } from '../rules/thresholds.ts'
@@ -33,6 +36,8 @@ export interface WorkerGraph {
   ingest: WorkerIngest
   consumer: AmqpConsumer
   sender: PgDeliverySender
+  /** The periodic rule sweep, run by the worker holding the `alerts-sweep` lease. */
+  sweep: PgSweep
   /** The internal listener: broker-auth for RabbitMQ, /readyz, /metrics. */
   internal: FastifyInstance
 }
@@ -92,11 +97,24 @@ export async function buildWorker(
     },
     thresholds: new Thresholds(config.alerts),
     infoOf: (id) => cabinetInfo(registry, id),
-    describe: (a) => describeCabinet(registry, a),
-    config: config.alerts,
-    root: buildRoute(config.alerts.route),
-    receivers,
+    notices: new PgNotices({
+      describe: (a) => describeCabinet(registry, a),
+      config: config.alerts,
+      root: buildRoute(config.alerts.route),
+      receivers,
+    }),
     clock,
+  })
+  const tx = new PgStateTransaction(pool)
+  const sweep = new PgSweep({
+    pool,
+    lease: new LeaderLease(pool, 'alerts-sweep'),
+    tx,
+    step,
+    intervalMs: config.alerts.sweep_interval_ms,
+    concurrency: 4,
+    log: child('sweep'),
+    onQueued: () => sender.wake(),
   })
   const ingest = new WorkerIngest({
     ingest: new Ingest({
@@ -105,7 +123,7 @@ export async function buildWorker(
     }),
     influx,
     quarantine: (q) => outbox.quarantine(q),
-    tx: new PgStateTransaction(pool),
+    tx,
     step,
     metrics,
     log: child('ingest'),
@@ -132,10 +150,16 @@ export async function buildWorker(
   await brokerAuthRoutes(internal, registry)
   internal.get('/readyz', async (_req, reply) => {
     const ready = consumer.node !== null
-    return reply.code(ready ? 200 : 503).send({ ready, amqp_node: consumer.node, ...ingest.counts })
+    return reply.code(ready ? 200 : 503).send({
+      ready,
+      amqp_node: consumer.node,
+      ...ingest.counts,
+      sweep_leader: sweep.leader,
+      sweep: sweep.counts,
+    })
   })
   internal.get('/metrics', async (_req, reply) =>
     reply.type(metrics.registry.contentType).send(await metrics.registry.metrics()),
   )
-  return { pool, metrics, registry, influx, outbox, ingest, consumer, sender, internal }
+  return { pool, metrics, registry, influx, outbox, ingest, consumer, sender, sweep, internal }
 }

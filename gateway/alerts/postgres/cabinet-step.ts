@@ -4,12 +4,8 @@ import { RULES } from '../../rules/index.ts'
 import type { Thresholds } from '../../rules/thresholds.ts'
 import type { CabinetInfo, Firing, Rule } from '../../rules/types.ts'
 import { type CabinetLive, LiveState, type LiveStateOptions } from '../../state/live-state.ts'
-import type { AlertsConfig } from '../config.ts'
-import { notifiedAlert } from '../messages.ts'
-import type { CabinetDescription, Notification, Notifier } from '../notifiers/notifier.ts'
-import type { DeliveryRecord } from '../ports.ts'
-import { matchRoutes, type Route } from '../routing.ts'
 import { type Alert, SYSTEM, type Transition } from '../types.ts'
+import type { PgNotices } from './notices.ts'
 import type { CabinetUnit } from './state-transaction.ts'
 
 export interface CabinetStepDeps {
@@ -17,10 +13,8 @@ export interface CabinetStepDeps {
   thresholds: Thresholds
   /** A registered, active cabinet's district and heartbeat interval; null: state only, no alerts. */
   infoOf: (cabinet: string) => CabinetInfo | null
-  describe: (a: Alert) => CabinetDescription | null
-  config: Pick<AlertsConfig, 'map_url' | 'console_url'>
-  root: Route
-  receivers: Map<string, Notifier[]>
+  /** The mute, notify and escalation decisions. */
+  notices: PgNotices
   clock: () => number
 }
 
@@ -38,16 +32,18 @@ const holdKey = (cabinet: string, type: string) => `hold:${cabinet}:${type}`
  * (`PgStateTransaction.withCabinet`): reads the cabinet's live state from PostgreSQL, folds the
  * readings in with the same LiveState code as the embedded mode, runs every rule, opens or resolves
  * the cabinet's alerts and queues their notifications; the caller commits, then acks the messages.
+ * The sweep (`sweep`, run by the lease holder, ./sweep.ts) runs the same rules over the saved
+ * state with no reading: the time-based conditions (offline by missing heartbeats, door left
+ * open, overdue self-test, `for_ms` holds), notifications held by a silence that ended, and
+ * escalations.
  *
  * Order and redelivery do not matter: LiveState applies a reading to the current fields only when
  * its device time is not older than the newest applied (`state_ms`), so a late or repeated message
  * changes history (InfluxDB), not the present; an alert is opened only when the cabinet has none
  * open of that type (read under the cabinet's lock), and a delivery key is stored once.
  *
- * Reduced against the embedded lifecycle (docs/cluster.md): every open and resolve is notified at
- * once to the receivers its labels route to (no grouping, silences, inhibition, reopen window or
- * escalation yet), and a rule's `for_ms` hold is checked only when the cabinet's next message
- * arrives (the periodic sweep is not run by workers yet).
+ * Reduced against the embedded lifecycle (docs/cluster.md): no grouping, inhibition or reopen
+ * window; each open and resolve is its own notification.
  */
 export class CabinetStep {
   private readonly deps: CabinetStepDeps
@@ -65,8 +61,38 @@ export class CabinetStep {
     const live = state.get(cabinet) as CabinetLive
     await unit.live.save(cabinet, live, now)
     const out: StepResult = { opened: [], resolved: [], deliveries: [] }
+    await this.evaluate(unit, cabinet, live, now, out)
+    return out
+  }
+
+  /** The periodic evaluation of a cabinet's saved state (no reading), with held and escalated notices. */
+  async sweep(unit: CabinetUnit, cabinet: string): Promise<StepResult> {
+    const now = this.deps.clock()
+    const out: StepResult = { opened: [], resolved: [], deliveries: [] }
+    const saved = await unit.live.get(cabinet)
+    if (!saved) return out
+    // through LiveState as on a reading: the same view of the saved fields the rules get there
+    const state = new LiveState(this.deps.liveOptions)
+    state.restore(cabinet, saved)
+    const live = state.get(cabinet) as CabinetLive
+    const open = await this.evaluate(unit, cabinet, live, now, out)
+    if (open.length > 0) {
+      await this.deps.notices.release(unit, cabinet, open, now, out)
+      await this.deps.notices.escalate(unit, open, now, out)
+    }
+    return out
+  }
+
+  /** Runs every rule; resolves with the cabinet's alerts still open afterwards. */
+  private async evaluate(
+    unit: CabinetUnit,
+    cabinet: string,
+    live: CabinetLive,
+    now: number,
+    out: StepResult,
+  ): Promise<Alert[]> {
     const info = this.deps.infoOf(cabinet)
-    if (!info) return out
+    if (!info) return []
     const th = this.deps.thresholds.for(cabinet)
     // the cabinet's open alerts in one read (under its lock: no other worker changes them now)
     const openByType = new Map(
@@ -81,14 +107,17 @@ export class CabinetStep {
       if (!v.fire) {
         if (rule.holdMs(th) > 0 && (await unit.alerts.getKv(holdKey(cabinet, rule.type))) !== null)
           await unit.alerts.setKv(holdKey(cabinet, rule.type), null)
-        if (!v.keep && open && !rule.manualResolve) await this.resolve(unit, open, now, out)
+        if (!v.keep && open && !rule.manualResolve) {
+          await this.resolve(unit, open, now, out)
+          openByType.delete(rule.type)
+        }
         continue
       }
       if (open) continue
       if (!(await this.held(unit, cabinet, rule, th, now))) continue
-      await this.open(unit, cabinet, rule, info, v, now, out)
+      openByType.set(rule.type, await this.open(unit, cabinet, rule, info, v, now, out))
     }
-    return out
+    return [...openByType.values()]
   }
 
   /** True once the rule's condition has held for its `for_ms` (at once when it has none). */
@@ -118,7 +147,7 @@ export class CabinetStep {
     v: Firing,
     now: number,
     out: StepResult,
-  ): Promise<void> {
+  ): Promise<Alert> {
     const labels = {
       cabinet,
       district: info.district,
@@ -149,7 +178,8 @@ export class CabinetStep {
     }
     await unit.alerts.record(alert, transition(alert, 'open', null, now))
     out.opened.push(alert.id)
-    await this.notify(unit, alert, 'firing', now, out)
+    await this.deps.notices.firing(unit, alert, now, out)
+    return alert
   }
 
   private async resolve(unit: CabinetUnit, a: Alert, now: number, out: StepResult): Promise<void> {
@@ -157,43 +187,7 @@ export class CabinetStep {
     const next: Alert = { ...a, state: 'resolved', resolved_ms: now, resolved_by: SYSTEM, updated_ms: now }
     await unit.alerts.record(next, transition(next, 'resolve', from, now))
     out.resolved.push(a.id)
-    await this.notify(unit, next, 'resolved', now, out)
-  }
-
-  /** One delivery per notifier of each receiver the alert routes to, keyed by alert, status and receiver. */
-  private async notify(
-    unit: CabinetUnit,
-    a: Alert,
-    status: 'firing' | 'resolved',
-    now: number,
-    out: StepResult,
-  ): Promise<void> {
-    const rows: DeliveryRecord[] = []
-    for (const route of matchRoutes(this.deps.root, a.labels)) {
-      if (status === 'resolved' && !route.send_resolved) continue
-      const notification: Notification = {
-        version: '1',
-        id: `${a.id}:${status}@${route.receiver}`,
-        receiver: route.receiver,
-        status,
-        group_key: `${route.id}:${a.id}`,
-        group_labels: { cabinet: a.cabinet_id, type: a.type },
-        created_at: new Date(now).toISOString(),
-        alerts: [notifiedAlert(a, status, this.deps.describe(a), this.deps.config)],
-      }
-      const payload = JSON.stringify(notification)
-      for (const n of this.deps.receivers.get(route.receiver) ?? []) {
-        rows.push({
-          id: `${notification.id}/${n.name}`,
-          notifier: n.name,
-          payload,
-          created_ms: now,
-          attempts: 0,
-          next_ms: now,
-        })
-      }
-    }
-    out.deliveries.push(...(await unit.deliveries.enqueue(rows)))
+    await this.deps.notices.resolved(unit, next, now, out)
   }
 }
 
