@@ -7,9 +7,11 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net'
 import type { MqttClient } from 'mqtt'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import type { Silence } from '../../gateway/alerts/ports.ts'
+import { PgSilenceStore } from '../../gateway/alerts/postgres/silence-store.ts'
 import { createPgPool } from '../../gateway/lib/postgres/db.ts'
-import { cabinetTopic } from '../../gateway/protocol/topics.ts'
-import { type Stack, startStack } from '../../scripts/cluster/stack.ts'
+import { cabinetTopic, type PublishLeaf } from '../../gateway/protocol/topics.ts'
+import { type Stack, startStack, type WorkerProcess } from '../../scripts/cluster/stack.ts'
 import { postgresAvailable } from '../../scripts/lib/postgres.ts'
 import {
   ackedVsStored,
@@ -67,6 +69,27 @@ let stack: Stack
 let secrets: Map<string, string>
 const FLEET = Array.from({ length: 20 }, (_, i) => `CLW-${String(i + 1).padStart(4, '0')}`)
 const DOORS = ['CLD-0001', 'CLD-0002']
+const SILENT = ['CLS-0001', 'CLS-0002']
+const SILENCED = 'CLQ-0001'
+const IN_MAINTENANCE = 'CLM-0001'
+const ESCALATED = 'CLE-0001'
+/**
+ * The sweep twice a second; one cabinet always in a maintenance window (from 00:00 to 00:00 is
+ * the whole day); one cabinet's alerts escalated to the default receiver after 1.5 s.
+ */
+const ALERTS_YAML = `alerts:
+  sweep_interval_ms: 500
+  maintenance_windows:
+    - name: always
+      matchers: ['cabinet="${IN_MAINTENANCE}"']
+      days: [mon, tue, wed, thu, fri, sat, sun]
+      start: '00:00'
+      end: '00:00'
+  route:
+    routes:
+      - matchers: ['cabinet="${ESCALATED}"']
+        escalations: [{ after_ms: 1500, receiver: default }]
+`
 const db = `cluster_workers_${process.pid}`
 
 describe.runIf(postgresAvailable())('cluster mode: two workers on a three-node RabbitMQ cluster', () => {
@@ -77,10 +100,17 @@ describe.runIf(postgresAvailable())('cluster mode: two workers on a three-node R
       basePort: 24100,
       influxUrl: influxUrl(),
       influxDb: db,
-      configYaml: WORKER_YAML,
+      configYaml: WORKER_YAML + ALERTS_YAML,
       env: { AEDGW_WEBHOOK_URL: receiver.url, AEDGW_WEBHOOK_SECRET: 'cluster-test-webhook-secret' },
     })
-    secrets = await registerCabinets(stack, [...FLEET, ...DOORS])
+    secrets = await registerCabinets(stack, [
+      ...FLEET,
+      ...DOORS,
+      ...SILENT,
+      SILENCED,
+      IN_MAINTENANCE,
+      ESCALATED,
+    ])
   }, 300_000)
   afterAll(async () => {
     await stack?.stop()
@@ -193,6 +223,96 @@ describe.runIf(postgresAvailable())('cluster mode: two workers on a three-node R
     if (sender) await stack.startWorker(sender.index)
   }, 90_000)
 
+  describe('time-based rules, silences and escalation, swept by the lease holder', () => {
+    it('opens one offline alert and sends one notification for a cabinet gone silent; with the sweeping worker SIGKILLed, the survivor sweeps', async () => {
+      const [first, second] = SILENT as [string, string]
+      await heartbeats(first, 0)
+      await until(() => receiver.forCabinet(first).length >= 1)
+      // a few more sweeps: nothing more comes
+      await sleep(3000)
+      const posts = receiver.forCabinet(first)
+      expect(posts).toHaveLength(1)
+      expect(JSON.parse(posts[0]?.body ?? '{}')).toMatchObject({
+        status: 'firing',
+        alerts: [{ type: 'offline', cabinet_id: first }],
+      })
+      expect(await alertsOf(first, 'offline')).toHaveLength(1)
+
+      const leader = await sweepLeader()
+      // silent from now on; missing heartbeats make it offline 6 s after the last
+      await heartbeats(second, 1)
+      leader.process.kill('SIGKILL')
+      await leader.exited
+      const killedAt = Date.now()
+      const survivor = stack.workers.find((w) => w !== leader) as WorkerProcess
+      await until(async () => (await readyz(survivor))?.sweep_leader === true)
+      await until(() => receiver.forCabinet(second).length >= 1)
+      await sleep(3000)
+      expect(receiver.forCabinet(second)).toHaveLength(1)
+      const opened = await alertsOf(second, 'offline')
+      expect(opened).toHaveLength(1)
+      expect(Number(opened[0]?.started_ms)).toBeGreaterThanOrEqual(killedAt)
+      await stack.startWorker(leader.index)
+      // one worker sweeps, never two
+      const states = await Promise.all(stack.workers.map((w) => readyz(w)))
+      expect(states.filter((r) => r?.sweep_leader === true)).toHaveLength(1)
+    }, 180_000)
+
+    it('opens the alert of a silenced cabinet without notifying, and notifies once the silence ends', async () => {
+      const pool = createPgPool({ url: stack.postgresUrl, max: 1 })
+      try {
+        const silences = new PgSilenceStore(pool)
+        const now = Date.now()
+        const silence: Silence = {
+          id: 'si_cluster_test',
+          matchers: [{ name: 'cabinet', value: SILENCED, is_regex: false, is_equal: true }],
+          starts_ms: now - 1000,
+          ends_ms: now + 600_000,
+          created_by: 'test',
+          comment: 'technician on site',
+          created_ms: now,
+        }
+        await silences.insert(silence)
+        await publish(SILENCED, [['event', { seq: 1, type: 'door_open' }]])
+        await until(async () => (await alertsOf(SILENCED, 'door_open')).length === 1)
+        await sleep(3000)
+        expect(receiver.forCabinet(SILENCED)).toEqual([])
+        await silences.update({ ...silence, ends_ms: Date.now() })
+        await until(() => receiver.forCabinet(SILENCED).length >= 1)
+        await sleep(2000)
+        const posts = receiver.forCabinet(SILENCED)
+        expect(posts).toHaveLength(1)
+        expect(JSON.parse(posts[0]?.body ?? '{}')).toMatchObject({
+          status: 'firing',
+          alerts: [{ type: 'door_open', cabinet_id: SILENCED }],
+        })
+      } finally {
+        await pool.end()
+      }
+    }, 60_000)
+
+    it('notifies neither the opening nor the resolution of an alert within a maintenance window', async () => {
+      await publish(IN_MAINTENANCE, [['heartbeat', heartbeat(1, { battery_pct: 5 })]])
+      await until(async () => (await alertsOf(IN_MAINTENANCE, 'battery_low')).length === 1)
+      await publish(IN_MAINTENANCE, [['heartbeat', heartbeat(2, { battery_pct: 90 })]])
+      await until(async () => (await alertsOf(IN_MAINTENANCE, 'battery_low'))[0]?.state === 'resolved')
+      await sleep(2000)
+      expect(receiver.forCabinet(IN_MAINTENANCE)).toEqual([])
+    }, 60_000)
+
+    it('escalates an unacknowledged alert once per step', async () => {
+      await publish(ESCALATED, [['event', { seq: 1, type: 'door_open' }]])
+      await until(() => receiver.forCabinet(ESCALATED).length >= 2)
+      await sleep(2000)
+      const statuses = receiver
+        .forCabinet(ESCALATED)
+        .map((p) => (JSON.parse(p.body) as { status: string }).status)
+      expect(statuses.sort()).toEqual(['escalated', 'firing'])
+      const [alert] = await alertsOf(ESCALATED, 'door_open')
+      expect(alert?.data.escalation_level).toBe(1)
+    }, 60_000)
+  })
+
   describe('cabinet login and topics through the auth backend', () => {
     const [me, other] = FLEET as [string, string]
     const url = () => stack.mqttUrls[2] as string
@@ -248,3 +368,80 @@ describe.runIf(postgresAvailable())('cluster mode: two workers on a three-node R
     })
   })
 })
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
+
+/** A heartbeat with the device time now and a 2 s interval: missing ones count after 6 s. */
+function heartbeat(seq: number, extra: Record<string, unknown> = {}): Record<string, unknown> {
+  return {
+    ts: new Date().toISOString(),
+    seq,
+    interval_s: 2,
+    battery_pct: 87,
+    pad_expiry: '2027-05-01',
+    door: 'closed',
+    aed_present: true,
+    ...extra,
+  }
+}
+
+/** Publishes as the cabinet (QoS 1, each acknowledged) to one node, then disconnects cleanly (no will). */
+async function publish(id: string, messages: Array<[PublishLeaf, Record<string, unknown>]>, node = 0) {
+  const c = (await tryConnect(stack.mqttUrls[node] as string, {
+    clientId: id,
+    username: id,
+    password: secrets.get(id) as string,
+  })) as MqttClient
+  for (const [leaf, body] of messages)
+    await c.publishAsync(cabinetTopic(id, leaf), JSON.stringify({ ts: new Date().toISOString(), ...body }), {
+      qos: 1,
+    })
+  await c.endAsync()
+}
+
+/** Three heartbeats 300 ms apart, then silence. */
+async function heartbeats(id: string, node: number): Promise<void> {
+  for (let seq = 1; seq <= 3; seq++) {
+    await publish(id, [['heartbeat', heartbeat(seq)]], node)
+    await sleep(300)
+  }
+}
+
+async function readyz(w: WorkerProcess): Promise<{ sweep_leader?: boolean } | null> {
+  try {
+    const res = await fetch(`http://127.0.0.1:${w.internalPort}/readyz`, {
+      signal: AbortSignal.timeout(2000),
+    })
+    return (await res.json()) as { sweep_leader?: boolean }
+  } catch {
+    return null
+  }
+}
+
+/** The worker holding the sweep's lease (the sweep takes it on its first tick). */
+async function sweepLeader(): Promise<WorkerProcess> {
+  let leader: WorkerProcess | undefined
+  await until(async () => {
+    const states = await Promise.all(stack.workers.map((w) => readyz(w)))
+    const held = stack.workers.filter((_w, i) => states[i]?.sweep_leader === true)
+    leader = held[0]
+    return held.length === 1
+  }, 200)
+  return leader as WorkerProcess
+}
+
+async function alertsOf(
+  cabinet: string,
+  type: string,
+): Promise<Array<{ state: string; started_ms: string; data: { escalation_level: number } }>> {
+  const pool = createPgPool({ url: stack.postgresUrl, max: 1 })
+  try {
+    const { rows } = await pool.query(
+      'SELECT state, started_ms, data FROM alerts WHERE cabinet = $1 AND type = $2 ORDER BY started_ms',
+      [cabinet, type],
+    )
+    return rows
+  } finally {
+    await pool.end()
+  }
+}
