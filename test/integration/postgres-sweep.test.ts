@@ -1,12 +1,13 @@
 // Worker mode's rule sweep against a real PostgreSQL 15 started for this file, with a clock the
 // test moves: a rule's for_ms hold counts from the sweep that first sees the condition; a
 // muted alert opens without a notification and is notified by the sweep once its silence has
-// ended; of two workers' sweeps only the lease holder's runs, and the other's takes over when
+// ended, an inhibited one once its inhibiting alert resolved; of two workers' sweeps only the lease holder's runs, and the other's takes over when
 // the holder stops.
 import type pg from 'pg'
 import pino from 'pino'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { buildReceivers } from '../../gateway/alerts/notifiers/build.ts'
+import { PgAlertStore } from '../../gateway/alerts/postgres/alert-store.ts'
 import { CabinetStep } from '../../gateway/alerts/postgres/cabinet-step.ts'
 import { PgNotices } from '../../gateway/alerts/postgres/notices.ts'
 import { PgSilenceStore } from '../../gateway/alerts/postgres/silence-store.ts'
@@ -18,14 +19,16 @@ import { createPgPool } from '../../gateway/lib/postgres/db.ts'
 import { LeaderLease } from '../../gateway/lib/postgres/leader-lease.ts'
 import { runPgMigrations } from '../../gateway/lib/postgres/migrations.ts'
 import { Thresholds } from '../../gateway/rules/thresholds.ts'
+import type { CabinetLive } from '../../gateway/state/live-state.ts'
 import { PgLiveStateStore } from '../../gateway/state/postgres/live-state-store.ts'
 import { postgresMigrations } from '../../gateway/wiring/postgres-migrations.ts'
 import { type Postgres, postgresAvailable, startTempPostgres } from '../../scripts/lib/postgres.ts'
-import { liveWithDoor } from '../helpers/postgres-fixtures.ts'
+import { alertFixture, liveWithDoor, openTransition } from '../helpers/postgres-fixtures.ts'
 
 const T0 = Date.UTC(2026, 10, 26, 8, 0, 0)
 const HELD = 'AED-2001'
 const SILENCED = 'AED-2003'
+const INHIBITED = 'AED-2004'
 const log = pino({ level: 'silent' })
 let server: Postgres
 let poolA: pg.Pool
@@ -115,6 +118,26 @@ describe.runIf(postgresAvailable())('worker mode: the rule sweep in PostgreSQL',
     expect(released.deliveries.length).toBeGreaterThan(0)
     expect(released.deliveries.every((d) => d.startsWith(`${muted.opened[0]}:firing@default/`))).toBe(true)
     expect((await sweepAt(T0 + 121_000, SILENCED)).deliveries).toEqual([])
+  })
+
+  it("holds back a cabinet's battery alert while its offline alert is open (inhibition), and sends it once that resolves", async () => {
+    const low = (heartbeatMs: number): CabinetLive => ({
+      ...liveWithDoor('closed', heartbeatMs),
+      last_heartbeat: { battery_pct: 5 } as CabinetLive['last_heartbeat'],
+    })
+    const offline = alertFixture('al_offline_fixture', INHIBITED, 'offline', T0 + 899_000)
+    await new PgAlertStore(poolA).record(offline, openTransition(offline))
+    await new PgLiveStateStore(poolA).save(INHIBITED, low(T0), T0)
+    const muted = await sweepAt(T0 + 900_000, INHIBITED)
+    expect(muted.opened).toHaveLength(1)
+    expect(muted.deliveries).toEqual([])
+    // a heartbeat again (battery still low): offline resolves, the battery alert is told now
+    await new PgLiveStateStore(poolA).save(INHIBITED, low(T0 + 950_000), T0 + 950_000)
+    const back = await sweepAt(T0 + 951_000, INHIBITED)
+    expect(back.resolved).toEqual([offline.id])
+    const battery = muted.opened[0] as string
+    expect(back.deliveries.some((d) => d.startsWith(`${battery}:firing@default/`))).toBe(true)
+    expect(back.deliveries.some((d) => d.startsWith(`${offline.id}:resolved@default/`))).toBe(true)
   })
 
   it("runs only the lease holder's sweep, and the other worker's once the holder stops", async () => {

@@ -1,4 +1,6 @@
 import type { AlertsConfig } from '../config.ts'
+import { Inhibitor } from '../inhibition.ts'
+import { compileAll, type MatchFn } from '../matchers.ts'
 import { notifiedAlert } from '../messages.ts'
 import type { CabinetDescription, Notification, Notifier } from '../notifiers/notifier.ts'
 import type { DeliveryRecord } from '../ports.ts'
@@ -10,7 +12,7 @@ import type { CabinetUnit } from './state-transaction.ts'
 
 export interface NoticesDeps {
   describe: (a: Alert) => CabinetDescription | null
-  config: Pick<AlertsConfig, 'map_url' | 'console_url' | 'maintenance_windows'>
+  config: Pick<AlertsConfig, 'map_url' | 'console_url' | 'maintenance_windows' | 'inhibit_rules'>
   root: Route
   receivers: Map<string, Notifier[]>
 }
@@ -30,8 +32,9 @@ const heldKey = (cabinet: string) => `muted:${cabinet}`
 
 /**
  * A cluster worker's notify decisions for one cabinet, inside its transaction: the mute stage
- * (silences stored in PostgreSQL, read fresh at each decision, and the configured maintenance
- * windows, with the embedded `Silences` code) and escalation, with the embedded mode's semantics:
+ * (silences stored in PostgreSQL, read fresh at each decision, the configured maintenance
+ * windows, with the embedded `Silences` code, and inhibition by open alerts, with the embedded
+ * `Inhibitor`) and escalation, with the embedded mode's semantics:
  *
  * - a muted alert still opens; its firing notification is not sent while it is muted. It is
  *   remembered (`muted:{cabinet}` in alert_kv) and sent when the sweep finds the alert still
@@ -46,9 +49,19 @@ const heldKey = (cabinet: string) => `muted:${cabinet}`
  */
 export class PgNotices {
   private readonly deps: NoticesDeps
+  private readonly inhibitor: Inhibitor
+  /** Each inhibit rule's target and equal labels: which open alerts could inhibit an alert. */
+  private readonly targets: Array<{ target: MatchFn; equal: string[] }>
+  /** The open alerts the inhibitor looks at, set just before each (synchronous) question. */
+  private candidates: Alert[] = []
 
   constructor(deps: NoticesDeps) {
     this.deps = deps
+    this.inhibitor = new Inhibitor(deps.config, () => this.candidates)
+    this.targets = deps.config.inhibit_rules.map((r) => ({
+      target: compileAll(r.target_matchers),
+      equal: r.equal,
+    }))
   }
 
   async firing(unit: CabinetUnit, a: Alert, now: number, out: Queued): Promise<void> {
@@ -179,7 +192,21 @@ export class PgNotices {
       () => now,
     )
     silences.start()
-    return silences.mutedBy(a.labels, now)
+    const muted = silences.mutedBy(a.labels, now)
+    if (muted) return muted
+    const rules = this.targets.filter((r) => r.target(a.labels))
+    if (rules.length === 0) return null
+    // only the open alerts that could match: the cabinet's or the district's when every rule asks so
+    const scope = rules.every((r) => r.equal.includes('cabinet'))
+      ? { cabinet: a.cabinet_id }
+      : rules.every((r) => r.equal.includes('district'))
+        ? { district: a.labels.district ?? '' }
+        : {}
+    const open = await unit.alerts.list({ ...scope, states: ['active', 'acknowledged'], limit: 100_000 })
+    this.candidates = open
+    const by = this.inhibitor.inhibitedBy(a)
+    this.candidates = []
+    return by ? `inhibited by ${by.id}` : null
   }
 
   private async held(unit: CabinetUnit, cabinet: string): Promise<Held[]> {
