@@ -5,6 +5,7 @@ import { buildReceivers } from '../alerts/notifiers/build.ts'
 import type { Notifier } from '../alerts/notifiers/notifier.ts'
 import { CabinetStep } from '../alerts/postgres/cabinet-step.ts'
 import { PgDeliverySender } from '../alerts/postgres/delivery-sender.ts'
+import { DistrictStep } from '../alerts/postgres/district-step.ts'
 import { PgNotices } from '../alerts/postgres/notices.ts'
 import { PgStateTransaction } from '../alerts/postgres/state-transaction.ts'
 import { PgSweep } from '../alerts/postgres/sweep.ts'
@@ -17,7 +18,7 @@ import { Metrics } from '../lib/metrics.ts'
 import { createPgPool } from '../lib/postgres/db.ts'
 import { LeaderLease } from '../lib/postgres/leader-lease.ts'
 import { SecretHasher } from '../lib/secrets.ts'
-import { cabinetInfo } from '../rules/cabinets.ts'
+import { activeByDistrict, cabinetInfo } from '../rules/cabinets.ts'
 import { Thresholds } from '../rules/thresholds.ts'
 import { InfluxApi } from '../store/influx.ts'
 import { Outbox } from '../store/outbox.ts'
@@ -90,6 +91,12 @@ export async function buildWorker(
     log: child('delivery'),
     clock,
   })
+  const notices = new PgNotices({
+    describe: (a) => describeCabinet(registry, a),
+    config: config.alerts,
+    root: buildRoute(config.alerts.route),
+    receivers,
+  })
   const step = new CabinetStep({
     liveOptions: {
       sampleIntervalMs: config.alerts.forecast.sample_interval_ms,
@@ -97,12 +104,7 @@ export async function buildWorker(
     },
     thresholds: new Thresholds(config.alerts),
     infoOf: (id) => cabinetInfo(registry, id),
-    notices: new PgNotices({
-      describe: (a) => describeCabinet(registry, a),
-      config: config.alerts,
-      root: buildRoute(config.alerts.route),
-      receivers,
-    }),
+    notices,
     clock,
   })
   const tx = new PgStateTransaction(pool)
@@ -111,6 +113,8 @@ export async function buildWorker(
     lease: new LeaderLease(pool, 'alerts-sweep'),
     tx,
     step,
+    district: new DistrictStep({ notices, outage: config.alerts.district_outage, clock }),
+    districts: () => activeByDistrict(registry),
     intervalMs: config.alerts.sweep_interval_ms,
     concurrency: 4,
     log: child('sweep'),

@@ -1,7 +1,8 @@
 // Worker mode's rule sweep against a real PostgreSQL 15 started for this file, with a clock the
 // test moves: a rule's for_ms hold counts from the sweep that first sees the condition; a
 // muted alert opens without a notification and is notified by the sweep once its silence has
-// ended, an inhibited one once its inhibiting alert resolved; of two workers' sweeps only the lease holder's runs, and the other's takes over when
+// ended, an inhibited one once its inhibiting alert resolved; a district outage opens and
+// resolves with its cabinets' offline alerts; of two workers' sweeps only the lease holder's runs, and the other's takes over when
 // the holder stops.
 import type pg from 'pg'
 import pino from 'pino'
@@ -9,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { buildReceivers } from '../../gateway/alerts/notifiers/build.ts'
 import { PgAlertStore } from '../../gateway/alerts/postgres/alert-store.ts'
 import { CabinetStep } from '../../gateway/alerts/postgres/cabinet-step.ts'
+import { DistrictStep } from '../../gateway/alerts/postgres/district-step.ts'
 import { PgNotices } from '../../gateway/alerts/postgres/notices.ts'
 import { PgSilenceStore } from '../../gateway/alerts/postgres/silence-store.ts'
 import { PgStateTransaction } from '../../gateway/alerts/postgres/state-transaction.ts'
@@ -45,20 +47,27 @@ const config = loadConfig(
   },
 )
 
+function noticesFor(): PgNotices {
+  return new PgNotices({
+    describe: () => null,
+    config: config.alerts,
+    root: buildRoute(config.alerts.route),
+    receivers: buildReceivers(config.alerts, log, () => now),
+  })
+}
+
 function stepFor(): CabinetStep {
   return new CabinetStep({
     liveOptions: {},
     thresholds: new Thresholds(config.alerts),
     infoOf: () => ({ district: '1001' }),
-    notices: new PgNotices({
-      describe: () => null,
-      config: config.alerts,
-      root: buildRoute(config.alerts.route),
-      receivers: buildReceivers(config.alerts, log, () => now),
-    }),
+    notices: noticesFor(),
     clock: () => now,
   })
 }
+
+const districtStep = () =>
+  new DistrictStep({ notices: noticesFor(), outage: config.alerts.district_outage, clock: () => now })
 
 async function sweepAt(at: number, cabinet: string) {
   now = at
@@ -140,6 +149,41 @@ describe.runIf(postgresAvailable())('worker mode: the rule sweep in PostgreSQL',
     expect(back.deliveries.some((d) => d.startsWith(`${offline.id}:resolved@default/`))).toBe(true)
   })
 
+  it('opens a district outage when 3 of its 4 cabinets are offline, and resolves it when 2 are', async () => {
+    const cabinets = ['AED-3001', 'AED-3002', 'AED-3003', 'AED-3004']
+    const store = new PgAlertStore(poolA)
+    const offline = cabinets.slice(0, 3).map((c) => {
+      const a = alertFixture(`al_offline_${c}`, c, 'offline', T0)
+      return { ...a, labels: { ...a.labels, district: '1002' } }
+    })
+    const decide = (at: number) => {
+      now = at
+      return new PgStateTransaction(poolA).withCabinet('district-1002', (u) =>
+        districtStep().apply(u, '1002', cabinets),
+      )
+    }
+    for (const a of offline.slice(0, 2)) await store.record(a, openTransition(a))
+    expect((await decide(T0 + 1000)).opened).toEqual([])
+    await store.record(
+      offline[2] as (typeof offline)[number],
+      openTransition(offline[2] as (typeof offline)[number]),
+    )
+    const opened = await decide(T0 + 2000)
+    expect(opened.opened).toHaveLength(1)
+    expect(opened.deliveries.every((d) => d.startsWith(`${opened.opened[0]}:firing@default/`))).toBe(true)
+    expect(opened.deliveries.length).toBeGreaterThan(0)
+    expect((await decide(T0 + 3000)).opened).toEqual([])
+    expect(await alertsOf('district-1002')).toEqual([
+      { id: opened.opened[0], type: 'district_outage', state: 'active' },
+    ])
+    const back = offline[0] as (typeof offline)[number]
+    await store.record(
+      { ...back, state: 'resolved', resolved_ms: T0 + 4000, updated_ms: T0 + 4000 },
+      { ...openTransition(back), kind: 'resolve', from_state: 'active', to_state: 'resolved' },
+    )
+    expect((await decide(T0 + 5000)).resolved).toEqual(opened.opened)
+  })
+
   it("runs only the lease holder's sweep, and the other worker's once the holder stops", async () => {
     const sweeps = [poolA, poolB].map(
       (pool) =>
@@ -148,6 +192,8 @@ describe.runIf(postgresAvailable())('worker mode: the rule sweep in PostgreSQL',
           lease: new LeaderLease(pool, 'alerts-sweep-test'),
           tx: new PgStateTransaction(pool),
           step: stepFor(),
+          district: districtStep(),
+          districts: () => new Map([['1009', ['AED-9001']]]),
           intervalMs: 50,
           concurrency: 2,
           log,

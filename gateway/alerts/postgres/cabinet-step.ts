@@ -191,7 +191,7 @@ export class CabinetStep {
   }
 }
 
-function transition(
+export function transition(
   a: Alert,
   kind: 'open' | 'resolve',
   from: Alert['state'] | null,

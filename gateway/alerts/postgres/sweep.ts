@@ -1,7 +1,8 @@
 import type pg from 'pg'
 import type { Logger } from 'pino'
 import type { LeaderLease } from '../../lib/postgres/leader-lease.ts'
-import type { CabinetStep } from './cabinet-step.ts'
+import type { CabinetStep, StepResult } from './cabinet-step.ts'
+import type { DistrictStep } from './district-step.ts'
 import type { PgStateTransaction } from './state-transaction.ts'
 
 export interface PgSweepDeps {
@@ -10,6 +11,9 @@ export interface PgSweepDeps {
   lease: Pick<LeaderLease, 'runIfLeader' | 'release' | 'held'>
   tx: PgStateTransaction
   step: CabinetStep
+  district: DistrictStep
+  /** Registered, active cabinets by district code (the district outage's denominators). */
+  districts: () => Map<string, string[]>
   /** `alerts.sweep_interval_ms`, as in embedded mode. */
   intervalMs: number
   /** Cabinet transactions in flight at once (the pool is shared with ingest). */
@@ -25,7 +29,8 @@ export interface PgSweepDeps {
  * so that the conditions time alone makes true fire on time: offline by missing heartbeats (a
  * cabinet gone silent sends nothing that would trigger them), door left open, overdue
  * self-test, `for_ms` holds; and it sends what waits on time: notifications held by a silence
- * that has ended, escalation steps.
+ * that has ended, escalation steps. After the cabinets, each district's outage alert
+ * (./district-step.ts) from the offline alerts the round left open.
  *
  * Each cabinet is its own `withCabinet` transaction, under the same advisory lock as a worker
  * ingesting that cabinet's messages, so the two run one after the other and the second sees the
@@ -38,7 +43,7 @@ export class PgSweep {
   private readonly deps: PgSweepDeps
   private timer: NodeJS.Timeout | null = null
   private running: Promise<void> | null = null
-  /** Rounds run while holding the lease, cabinets swept, alerts opened and resolved by the sweep. */
+  /** Rounds run while holding the lease, cabinets and districts swept, alerts opened and resolved. */
   readonly counts = { rounds: 0, cabinets: 0, opened: 0, resolved: 0, failed: 0 }
 
   constructor(deps: PgSweepDeps) {
@@ -78,26 +83,43 @@ export class PgSweep {
       'SELECT cabinet FROM live_state ORDER BY cabinet',
     )
     const ids = rows.map((r) => r.cabinet)
+    const queued = { n: 0 }
+    await this.each(ids, queued, (cabinet) =>
+      this.deps.tx.withCabinet(cabinet, (unit) => this.deps.step.sweep(unit, cabinet)),
+    )
+    const districts = this.deps.districts()
+    await this.each([...districts.keys()], queued, (code) =>
+      this.deps.tx.withCabinet(`district-${code}`, (unit) =>
+        this.deps.district.apply(unit, code, districts.get(code) ?? []),
+      ),
+    )
+    this.counts.rounds++
+    if (queued.n > 0) this.deps.onQueued(queued.n)
+  }
+
+  /** Runs `fn` over the subjects, `concurrency` at a time, while this worker holds the lease. */
+  private async each(
+    subjects: string[],
+    queued: { n: number },
+    fn: (subject: string) => Promise<StepResult>,
+  ): Promise<void> {
     let next = 0
-    let queued = 0
     const lane = async () => {
       // a lease lost mid-round (its connection dropped): another worker sweeps now
-      while (next < ids.length && this.deps.lease.held && this.timer !== null) {
-        const cabinet = ids[next++] as string
+      while (next < subjects.length && this.deps.lease.held && this.timer !== null) {
+        const subject = subjects[next++] as string
         try {
-          const r = await this.deps.tx.withCabinet(cabinet, (unit) => this.deps.step.sweep(unit, cabinet))
+          const r = await fn(subject)
           this.counts.cabinets++
           this.counts.opened += r.opened.length
           this.counts.resolved += r.resolved.length
-          queued += r.deliveries.length
+          queued.n += r.deliveries.length
         } catch (err) {
           this.counts.failed++
-          this.deps.log.error({ err, cabinet }, 'sweep of a cabinet failed')
+          this.deps.log.error({ err, subject }, 'sweep of a cabinet or district failed')
         }
       }
     }
     await Promise.all(Array.from({ length: Math.max(1, this.deps.concurrency) }, lane))
-    this.counts.rounds++
-    if (queued > 0) this.deps.onQueued(queued)
   }
 }
