@@ -42,8 +42,8 @@ const holdKey = (cabinet: string, type: string) => `hold:${cabinet}:${type}`
  * changes history (InfluxDB), not the present; an alert is opened only when the cabinet has none
  * open of that type (read under the cabinet's lock), and a delivery key is stored once.
  *
- * Reduced against the embedded lifecycle (docs/cluster.md): no grouping, inhibition or reopen
- * window; each open and resolve is its own notification.
+ * Reduced against the embedded lifecycle (docs/cluster.md): no grouping or reopen window, and an
+ * open alert keeps the severity it opened with; each open and resolve is its own notification.
  */
 export class CabinetStep {
   private readonly deps: CabinetStepDeps
