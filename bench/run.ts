@@ -5,6 +5,7 @@ import { startInfluxd } from '../scripts/lib/influxd.ts'
 import { exitOf, ROOT, spawnTs } from '../scripts/lib/processes.ts'
 import { doorAlone } from './door-alone.ts'
 import { baseline } from './jobs/baseline.ts'
+import { clusterBench } from './jobs/cluster.ts'
 import { doorUnderLoad, webhookReceiver } from './jobs/door-to-webhook.ts'
 import { startBenchGateway } from './jobs/gateway.ts'
 import { influxLimit } from './jobs/influx-limit.ts'
@@ -29,6 +30,9 @@ BENCH_DRAIN, BENCH_IDLE, BENCH_PROBES (see bench/settings.ts), BENCH_BACKFILL_DA
 BENCH_OUTAGE_SECONDS, BENCH_OUTAGE_RATE. The full run then runs
 bench/nearest.ts (the nearest-AED index). --only door: the door → webhook job alone, at
 BENCH_DOOR_RATE heartbeats/s (bench/door-alone.ts).
+npm run bench -- --cluster: only cluster mode (bench/jobs/cluster.ts): acknowledged and stored
+rate with one worker and with two, idle connections over three RabbitMQ nodes and memory per
+connection; appends to bench/results/cluster/cluster-bench.jsonl.
 `
 
 const PHASES = 5 + RESOURCE_PHASES
@@ -108,6 +112,7 @@ async function main(): Promise<void> {
 }
 
 if (process.argv.includes('--help') || process.argv.includes('-h')) process.stdout.write(HELP)
+else if (process.argv.includes('--cluster')) await clusterBench()
 else if (ONLY === 'door') await doorAlone()
 else if (ONLY !== null && ONLY !== 'resources') process.stdout.write(`--only takes: door, resources\n${HELP}`)
 else await main()

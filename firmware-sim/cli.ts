@@ -3,10 +3,14 @@ import { Progress } from './progress.ts'
 import { SCENARIOS } from './scenarios/index.ts'
 import { Simulator } from './simulator.ts'
 
-const USAGE = `usage: npm run sim -- --cabinets N --mqtt-url URL --api-url URL --admin-token T
+const USAGE = `usage: npm run sim -- --cabinets N --mqtt-url URL[,URL...] --api-url URL --admin-token T
          [--duration S] [--seed K] [--scenario NAME] [--rate MSG_PER_S] [--interval S]
          [--backfill-days D] [--backfill-interval S] [--secrets-file PATH]
          [--cabinet-rate N] [--cabinet-burst N] [--source-addresses K]
+         [--broker URL,URL,...] [--registered]
+--broker: a cluster's MQTT nodes (same as a list in --mqtt-url); a cabinet whose node is lost
+  moves to the next. --registered: the fleet is registered already (npm run cluster wrote the
+  secrets file under the scope --api-url); nothing is registered through the API.
 scenarios: ${SCENARIOS.map((s) => `\n  ${s.name.padEnd(10)} ${s.summary}`).join('')}
 The last line of output is a JSON summary.`
 
@@ -28,6 +32,8 @@ function parse() {
       'cabinet-rate': { type: 'string', default: '20' },
       'cabinet-burst': { type: 'string', default: '2000' },
       'source-addresses': { type: 'string' },
+      broker: { type: 'string' },
+      registered: { type: 'boolean', default: false },
       help: { type: 'boolean', default: false },
     },
     strict: true,
@@ -62,7 +68,8 @@ async function main(): Promise<number> {
   const backfillDays = num('backfill-days', v['backfill-days'], 0)
   const sim = new Simulator({
     cabinets: num('cabinets', v.cabinets, 1),
-    mqttUrl: v['mqtt-url'],
+    mqttUrl: v.broker ?? v['mqtt-url'],
+    registered: v.registered,
     apiUrl: v['api-url'],
     adminToken: v['admin-token'],
     seed: num('seed', v.seed, 0),

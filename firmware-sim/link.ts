@@ -9,6 +9,11 @@ export interface LinkOptions {
   secret: string
   host: string
   port: number
+  /**
+   * Further broker nodes (a cluster's, docs/cluster.md): after a lost connection or a failed
+   * attempt the link tries the next address of [host:port, ...alternates], round the list.
+   */
+  alternates?: Array<{ host: string; port: number }>
   /** Source address (127.0.0.x) so one process can open more connections than one address has ports. */
   localAddress?: string
   /** Gateway's per-cabinet publish rate (mqtt.rate): the link stays under it. */
@@ -49,6 +54,8 @@ export class CabinetLink {
   private networkUp = true
   private outage = false
   private stopped = false
+  /** Index into [host:port, ...alternates] of the address the next connection goes to. */
+  private broker = 0
 
   constructor(opts: LinkOptions) {
     this.opts = opts
@@ -96,6 +103,8 @@ export class CabinetLink {
     client.on('close', () => {
       this.opts.stats.disconnects++
       this.inflight = 0
+      // the node may be gone: the next attempt goes to the next address of the list
+      this.broker = (this.broker + 1) % (1 + (this.opts.alternates?.length ?? 0))
     })
     client.on('error', (err: Error & { code?: unknown }) => {
       if (err.code === 4 || err.code === 5) {
@@ -159,9 +168,10 @@ export class CabinetLink {
       return dead
     }
     const o = this.opts
+    const b = this.broker === 0 ? o : (o.alternates?.[this.broker - 1] ?? o)
     return netConnect({
-      host: o.host,
-      port: o.port,
+      host: b.host,
+      port: b.port,
       ...(o.localAddress ? { localAddress: o.localAddress } : {}),
     })
   }

@@ -13,6 +13,7 @@ import { SimStats } from './stats.ts'
 
 export interface SimulatorOptions {
   cabinets: number
+  /** One broker URL, or a cluster's nodes comma-separated (a cabinet moves to the next when one is lost). */
   mqttUrl: string
   apiUrl: string
   adminToken: string
@@ -26,6 +27,11 @@ export interface SimulatorOptions {
   cabinetRate?: { perSecond: number; burst: number }
   /** Where secrets are kept between runs (null: rotate known cabinets' secrets). */
   secretsFile?: string | null
+  /**
+   * The fleet is registered already (cluster mode, where workers serve no admin API): secrets are
+   * taken from `secretsFile` under the scope `apiUrl`, and nothing is registered.
+   */
+  registered?: boolean
   sourceAddresses?: number
   /** Connections opened per second while starting (default 2000). */
   connectRate?: number
@@ -77,10 +83,11 @@ export class Simulator {
     for (const s of specs) s.intervalS = intervalS
     const api = { url: o.apiUrl, token: o.adminToken }
     const store = new SecretStore(o.secretsFile ?? null, o.apiUrl)
-    const secrets = await registerFleet(api, specs, store, (d) => onProgress?.('register', d, specs.length))
-    const mqtt = new URL(o.mqttUrl)
-    const host = mqtt.hostname
-    const port = Number(mqtt.port || 1883)
+    const secrets = o.registered
+      ? knownSecrets(specs, store)
+      : await registerFleet(api, specs, store, (d) => onProgress?.('register', d, specs.length))
+    const [first, ...alternates] = brokerList(o.mqttUrl)
+    const { host, port } = first as { host: string; port: number }
     this.historyDays = historyDays
     const start = this.clock() - historyDays * DAY
     const rate = o.cabinetRate ?? { perSecond: 20, burst: 2000 }
@@ -96,6 +103,7 @@ export class Simulator {
         secret: secrets.get(id)!,
         host,
         port,
+        ...(alternates.length > 0 ? { alternates } : {}),
         ...(localAddress ? { localAddress } : {}),
         ratePerSecond: rate.perSecond,
         burst: rate.burst,
@@ -168,13 +176,13 @@ export class Simulator {
     if (!this.backfilled || this.historyDays === 0) this.restartModels(this.clock())
     this.runner = new FleetRunner(this.cabinets, this.clock)
     this.runner.start()
-    const mqtt = new URL(this.opts.mqttUrl)
+    const mqtt = brokerList(this.opts.mqttUrl)[0] as { host: string; port: number }
     const ctx: ScenarioContext = {
       cabinets: this.cabinets,
       rnd: derive(this.opts.seed, 'scenario', this.scenario.name),
       clock: this.clock,
       stats: this.stats,
-      mqtt: { host: mqtt.hostname, port: Number(mqtt.port || 1883) },
+      mqtt,
       durationMs,
       after: (ms, fn) => {
         const t = setTimeout(() => {
@@ -233,4 +241,26 @@ export class Simulator {
       error_kinds: s.errorsByKind(),
     }
   }
+}
+
+/** `mqtt://h:p` or `mqtt://h1:p1,mqtt://h2:p2,…` as addresses, in order. */
+export function brokerList(urls: string): Array<{ host: string; port: number }> {
+  return urls
+    .split(',')
+    .map((u) => u.trim())
+    .filter((u) => u !== '')
+    .map((u) => {
+      const url = new URL(u)
+      return { host: url.hostname, port: Number(url.port || 1883) }
+    })
+}
+
+function knownSecrets(specs: ReturnType<typeof buildFleet>, store: SecretStore): Map<string, string> {
+  const out = new Map<string, string>()
+  for (const s of specs) {
+    const secret = store.get(s.registration.id)
+    if (!secret) throw new Error(`no secret for ${s.registration.id} in the secrets file (--registered)`)
+    out.set(s.registration.id, secret)
+  }
+  return out
 }

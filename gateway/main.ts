@@ -2,6 +2,7 @@ import { loadConfig } from './config/load.ts'
 import { Gateway } from './gateway.ts'
 import { AedgwError } from './lib/errors.ts'
 import { createLogger } from './lib/logger.ts'
+import { WorkerGateway } from './worker-gateway.ts'
 
 // read config → build → start(); SIGTERM/SIGINT → stop(). Exit codes: 0 clean stop,
 // 1 failed to start or stop, 2 bad configuration.
@@ -17,7 +18,8 @@ async function main(): Promise<void> {
     throw err
   }
   const log = createLogger(config.log_level)
-  const gateway = new Gateway({ config, log })
+  // embedded (the default): its own MQTT broker and SQLite; worker: one of a cluster's consumers
+  const gateway = config.mode === 'worker' ? new WorkerGateway({ config, log }) : new Gateway({ config, log })
   let stopping = false
   const stop = (signal: string) => {
     if (stopping) {

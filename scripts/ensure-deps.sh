@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what the gateway, its demo and its tests need on a fresh Debian 12 machine:
 # npm packages (from package-lock.json), Debian's InfluxDB 1.x (for the local database),
-# Debian's PostgreSQL 15 (the cluster mode's state tier and its tests), and for the console's
+# Debian's PostgreSQL 15 and RabbitMQ 3.10 (cluster mode's state and broker tiers, and their
+# tests), and for the console's
 # browser tests Debian's chromium and a Thai font (fonts-thai-tlwg).
 # Safe to run again: it only installs what is missing.
 set -euo pipefail
@@ -44,6 +45,22 @@ if [ ! -x /usr/lib/postgresql/15/bin/initdb ]; then
   else
     echo "ensure-deps: PostgreSQL 15 is not installed and this user is not root; the state-tier tests will be skipped." >&2
     echo "  Install it once as root:  sudo apt-get install -y postgresql" >&2
+  fi
+fi
+
+# cluster mode's broker tier: its tests start a three-node RabbitMQ 3.10 of their own
+# (scripts/cluster/rabbitmq.ts), with the MQTT and HTTP-auth plugins that ship in the package
+if ! command -v rabbitmq-server >/dev/null 2>&1 && [ ! -x /usr/lib/rabbitmq/bin/rabbitmq-server ]; then
+  if [ "$(id -u)" = 0 ]; then
+    echo "ensure-deps: installing Debian's rabbitmq-server package"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq
+    apt-get install -y -qq rabbitmq-server >/dev/null
+    # the package starts a node of its own on 5672; the project runs its own nodes
+    (systemctl disable --now rabbitmq-server 2>/dev/null || service rabbitmq-server stop 2>/dev/null || true) >/dev/null 2>&1
+  else
+    echo "ensure-deps: RabbitMQ is not installed and this user is not root; the cluster tests will fail." >&2
+    echo "  Install it once as root:  sudo apt-get install -y rabbitmq-server" >&2
   fi
 fi
 

@@ -18,6 +18,8 @@ export interface SpikeCabinetOptions {
   keepaliveS: number
   reconnectMs: number
   onAck?: (id: string, seq: number) => void
+  /** The heartbeat for a seq; by default one stamped now (two within a millisecond share a time). */
+  payload?: (seq: number) => string
   /** Connection lost, then back on a broker: how long it took and where it went. */
   onReconnect?: (ms: number, broker: number) => void
 }
@@ -109,13 +111,15 @@ export class SpikeCabinet {
     while (this.publishing && c?.connected && this.inflight < this.o.window) {
       const seq = ++this.seq
       this.inflight++
-      const payload = JSON.stringify({
-        ts: new Date().toISOString(),
-        seq,
-        battery_pct: 87,
-        pad_expiry: '2027-05-01',
-        door: 'closed',
-      })
+      const payload =
+        this.o.payload?.(seq) ??
+        JSON.stringify({
+          ts: new Date().toISOString(),
+          seq,
+          battery_pct: 87,
+          pad_expiry: '2027-05-01',
+          door: 'closed',
+        })
       c.publish(cabinetTopic(this.o.id, 'heartbeat'), payload, { qos: 1 }, (err) => {
         if (err) return
         this.acked++

@@ -20,7 +20,7 @@ const DEFAULT_FILE = defaultFile()
 type Plain = { [key: string]: unknown }
 
 /** How each AEDGW_* variable maps onto the config tree, and how its text becomes a value. */
-const ENV_MAP: ReadonlyArray<[string, string[][], 'string' | 'int']> = [
+const ENV_MAP: ReadonlyArray<[string, string[][], 'string' | 'int' | 'list']> = [
   ['AEDGW_DATA_DIR', [['data_dir']], 'string'],
   ['AEDGW_LOG_LEVEL', [['log_level']], 'string'],
   ['AEDGW_MQTT_PORT', [['mqtt', 'port']], 'int'],
@@ -50,6 +50,10 @@ const ENV_MAP: ReadonlyArray<[string, string[][], 'string' | 'int']> = [
   ['AEDGW_WEBHOOK_SECRET', [['alerts', 'webhook', 'secret']], 'string'],
   ['AEDGW_BKKHDC_URL', [['feeds', 'bkkhdc', 'url']], 'string'],
   ['AEDGW_BKKHDC_TOKEN', [['feeds', 'bkkhdc', 'token']], 'string'],
+  ['AEDGW_MODE', [['mode']], 'string'],
+  ['AEDGW_AMQP_URLS', [['cluster', 'amqp_urls']], 'list'],
+  ['AEDGW_POSTGRES_URL', [['cluster', 'postgres_url']], 'string'],
+  ['AEDGW_BROKER_AUTH_PORT', [['cluster', 'auth', 'port']], 'int'],
 ]
 
 function isPlain(v: unknown): v is Plain {
@@ -89,6 +93,12 @@ function envOverrides(env: NodeJS.ProcessEnv, problems: string[]): Plain {
     const text = env[name]
     if (text === undefined || text === '') continue
     let value: unknown = text
+    // a comma-separated list (the broker nodes of a cluster)
+    if (kind === 'list')
+      value = text
+        .split(',')
+        .map((t) => t.trim())
+        .filter((t) => t !== '')
     if (kind === 'int') {
       value = /^\d+$/.test(text) ? Number(text) : Number.NaN
       if (Number.isNaN(value)) {

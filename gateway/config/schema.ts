@@ -94,6 +94,23 @@ export const configSchema = z
     feeds: feedsConfigSchema,
     coverage: coverageConfigSchema,
     console: consoleConfigSchema,
+    mode: z.enum(['embedded', 'worker']),
+    cluster: z.strictObject({
+      amqp_urls: z.array(z.string().regex(/^amqps?:\/\//, 'must be an amqp:// or amqps:// URL')).min(1),
+      postgres_url: z
+        .string()
+        .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL')
+        .nullable(),
+      queue: z.string().min(1),
+      prefetch: z.number().int().min(1).max(65535),
+      batch_max: z.number().int().min(1).max(10000),
+      batch_wait_ms: z.number().int().min(0),
+      reconnect_ms: z.number().int().min(10),
+      registry_refresh_ms: z.number().int().min(100),
+      delivery_poll_ms: z.number().int().min(10),
+      delivery_claim_ms: z.number().int().min(100),
+      auth: z.strictObject({ bind: z.string().min(1), port: port.nullable() }),
+    }),
   })
   .strict()
   .superRefine((c, ctx) => {
@@ -110,6 +127,13 @@ export const configSchema = z
         code: 'custom',
         path: ['influx', 'token'],
         message: `required for InfluxDB version ${c.influx.version}`,
+      })
+    }
+    if (c.mode === 'worker' && c.cluster.postgres_url === null) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['cluster', 'postgres_url'],
+        message: 'required in worker mode (the state tier)',
       })
     }
     if (c.mqtt.login_backoff.max_ms < c.mqtt.login_backoff.base_ms) {

@@ -238,7 +238,7 @@ export function buildAlerting(deps: AlertingDeps): Alerting {
   return graph
 }
 
-function describeCabinet(registry: Registry, a: Alert): CabinetDescription | null {
+export function describeCabinet(registry: Pick<Registry, 'get'>, a: Alert): CabinetDescription | null {
   const reg = registry.get(a.cabinet_id)?.registration
   const district = districtByCode(reg?.district_code ?? a.labels.district ?? '')
   return {

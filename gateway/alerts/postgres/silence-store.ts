@@ -15,6 +15,15 @@ export class PgSilenceStore implements AsyncPort<SilenceStore> {
     return rows.map((r) => r.data)
   }
 
+  /** Silences not yet ended at `nowMs` (the mute stage's candidates; expired ones stay for the record). */
+  async active(nowMs: number): Promise<Silence[]> {
+    const { rows } = await this.db.query<{ data: Silence }>(
+      'SELECT data FROM silences WHERE ends_ms > $1 ORDER BY id',
+      [nowMs],
+    )
+    return rows.map((r) => r.data)
+  }
+
   async insert(s: Silence): Promise<void> {
     await this.db.query('INSERT INTO silences (id, ends_ms, data) VALUES ($1, $2, $3)', [
       s.id,

@@ -1,0 +1,222 @@
+// Worker mode's rule sweep against a real PostgreSQL 15 started for this file, with a clock the
+// test moves: a rule's for_ms hold counts from the sweep that first sees the condition; a
+// muted alert opens without a notification and is notified by the sweep once its silence has
+// ended, an inhibited one once its inhibiting alert resolved; a district outage opens and
+// resolves with its cabinets' offline alerts; of two workers' sweeps only the lease holder's runs, and the other's takes over when
+// the holder stops.
+import type pg from 'pg'
+import pino from 'pino'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { buildReceivers } from '../../gateway/alerts/notifiers/build.ts'
+import { PgAlertStore } from '../../gateway/alerts/postgres/alert-store.ts'
+import { CabinetStep } from '../../gateway/alerts/postgres/cabinet-step.ts'
+import { DistrictStep } from '../../gateway/alerts/postgres/district-step.ts'
+import { PgNotices } from '../../gateway/alerts/postgres/notices.ts'
+import { PgSilenceStore } from '../../gateway/alerts/postgres/silence-store.ts'
+import { PgStateTransaction } from '../../gateway/alerts/postgres/state-transaction.ts'
+import { PgSweep } from '../../gateway/alerts/postgres/sweep.ts'
+import { buildRoute } from '../../gateway/alerts/routing.ts'
+import { loadConfig } from '../../gateway/config/load.ts'
+import { createPgPool } from '../../gateway/lib/postgres/db.ts'
+import { LeaderLease } from '../../gateway/lib/postgres/leader-lease.ts'
+import { runPgMigrations } from '../../gateway/lib/postgres/migrations.ts'
+import { Thresholds } from '../../gateway/rules/thresholds.ts'
+import type { CabinetLive } from '../../gateway/state/live-state.ts'
+import { PgLiveStateStore } from '../../gateway/state/postgres/live-state-store.ts'
+import { postgresMigrations } from '../../gateway/wiring/postgres-migrations.ts'
+import { type Postgres, postgresAvailable, startTempPostgres } from '../../scripts/lib/postgres.ts'
+import { alertFixture, liveWithDoor, openTransition } from '../helpers/postgres-fixtures.ts'
+
+const T0 = Date.UTC(2026, 10, 26, 8, 0, 0)
+const HELD = 'AED-2001'
+const SILENCED = 'AED-2003'
+const INHIBITED = 'AED-2004'
+const log = pino({ level: 'silent' })
+let server: Postgres
+let poolA: pg.Pool
+let poolB: pg.Pool
+let now = T0
+
+const config = loadConfig(
+  {},
+  {
+    alerts: {
+      webhook: { url: 'http://127.0.0.1:9/hook', secret: 'sweep-test-secret' },
+      overrides: { [HELD]: { offline: { for_ms: 60_000 } } },
+    },
+  },
+)
+
+function noticesFor(): PgNotices {
+  return new PgNotices({
+    describe: () => null,
+    config: config.alerts,
+    root: buildRoute(config.alerts.route),
+    receivers: buildReceivers(config.alerts, log, () => now),
+  })
+}
+
+function stepFor(): CabinetStep {
+  return new CabinetStep({
+    liveOptions: {},
+    thresholds: new Thresholds(config.alerts),
+    infoOf: () => ({ district: '1001' }),
+    notices: noticesFor(),
+    clock: () => now,
+  })
+}
+
+const districtStep = () =>
+  new DistrictStep({ notices: noticesFor(), outage: config.alerts.district_outage, clock: () => now })
+
+async function sweepAt(at: number, cabinet: string) {
+  now = at
+  return new PgStateTransaction(poolA).withCabinet(cabinet, (u) => stepFor().sweep(u, cabinet))
+}
+
+async function alertsOf(cabinet: string): Promise<Array<{ id: string; type: string; state: string }>> {
+  const { rows } = await poolB.query('SELECT id, type, state FROM alerts WHERE cabinet = $1', [cabinet])
+  return rows
+}
+
+describe.runIf(postgresAvailable())('worker mode: the rule sweep in PostgreSQL', () => {
+  beforeAll(async () => {
+    server = await startTempPostgres()
+    const url = await server.createDatabase('sweep')
+    poolA = createPgPool({ url, applicationName: 'worker-a' })
+    poolB = createPgPool({ url, applicationName: 'worker-b' })
+    await runPgMigrations(poolA, postgresMigrations)
+  })
+  afterAll(async () => {
+    await Promise.all([poolA?.end(), poolB?.end()])
+    await server?.stop()
+  })
+
+  it("opens a silent cabinet's offline alert only once the condition held for the rule's for_ms", async () => {
+    // last heartbeat at T0, none since: offline after 3 × 300 s, then held 60 s
+    await new PgLiveStateStore(poolA).save(HELD, liveWithDoor('closed', T0), T0)
+    expect((await sweepAt(T0 + 899_000, HELD)).opened).toEqual([])
+    expect((await sweepAt(T0 + 900_000, HELD)).opened).toEqual([])
+    expect((await sweepAt(T0 + 959_000, HELD)).opened).toEqual([])
+    const opened = await sweepAt(T0 + 960_000, HELD)
+    expect(opened.opened).toHaveLength(1)
+    expect(opened.deliveries.length).toBeGreaterThan(0)
+    expect(opened.deliveries.every((d) => d.startsWith(`${opened.opened[0]}:firing@default/`))).toBe(true)
+    const again = await sweepAt(T0 + 1_000_000, HELD)
+    expect(again).toEqual({ opened: [], resolved: [], deliveries: [] })
+    expect(await alertsOf(HELD)).toEqual([{ id: opened.opened[0], type: 'offline', state: 'active' }])
+  })
+
+  it('opens a silenced alert without a notification and notifies it once the silence has ended', async () => {
+    await new PgLiveStateStore(poolA).save(SILENCED, liveWithDoor('open', T0), T0)
+    await new PgSilenceStore(poolA).insert({
+      id: 'si_sweep_test',
+      matchers: [{ name: 'cabinet', value: SILENCED, is_regex: false, is_equal: true }],
+      starts_ms: T0 - 1000,
+      ends_ms: T0 + 120_000,
+      created_by: 'test',
+      comment: 'technician on site',
+      created_ms: T0,
+    })
+    const muted = await sweepAt(T0 + 1000, SILENCED)
+    expect(muted.opened).toHaveLength(1)
+    expect(muted.deliveries).toEqual([])
+    expect((await sweepAt(T0 + 119_000, SILENCED)).deliveries).toEqual([])
+    const released = await sweepAt(T0 + 120_000, SILENCED)
+    expect(released.opened).toEqual([])
+    expect(released.deliveries.length).toBeGreaterThan(0)
+    expect(released.deliveries.every((d) => d.startsWith(`${muted.opened[0]}:firing@default/`))).toBe(true)
+    expect((await sweepAt(T0 + 121_000, SILENCED)).deliveries).toEqual([])
+  })
+
+  it("holds back a cabinet's battery alert while its offline alert is open (inhibition), and sends it once that resolves", async () => {
+    const low = (heartbeatMs: number): CabinetLive => ({
+      ...liveWithDoor('closed', heartbeatMs),
+      last_heartbeat: { battery_pct: 5 } as CabinetLive['last_heartbeat'],
+    })
+    const offline = alertFixture('al_offline_fixture', INHIBITED, 'offline', T0 + 899_000)
+    await new PgAlertStore(poolA).record(offline, openTransition(offline))
+    await new PgLiveStateStore(poolA).save(INHIBITED, low(T0), T0)
+    const muted = await sweepAt(T0 + 900_000, INHIBITED)
+    expect(muted.opened).toHaveLength(1)
+    expect(muted.deliveries).toEqual([])
+    // a heartbeat again (battery still low): offline resolves, the battery alert is told now
+    await new PgLiveStateStore(poolA).save(INHIBITED, low(T0 + 950_000), T0 + 950_000)
+    const back = await sweepAt(T0 + 951_000, INHIBITED)
+    expect(back.resolved).toEqual([offline.id])
+    const battery = muted.opened[0] as string
+    expect(back.deliveries.some((d) => d.startsWith(`${battery}:firing@default/`))).toBe(true)
+    expect(back.deliveries.some((d) => d.startsWith(`${offline.id}:resolved@default/`))).toBe(true)
+  })
+
+  it('opens a district outage when 3 of its 4 cabinets are offline, and resolves it when 2 are', async () => {
+    const cabinets = ['AED-3001', 'AED-3002', 'AED-3003', 'AED-3004']
+    const store = new PgAlertStore(poolA)
+    const offline = cabinets.slice(0, 3).map((c) => {
+      const a = alertFixture(`al_offline_${c}`, c, 'offline', T0)
+      return { ...a, labels: { ...a.labels, district: '1002' } }
+    })
+    const decide = (at: number) => {
+      now = at
+      return new PgStateTransaction(poolA).withCabinet('district-1002', (u) =>
+        districtStep().apply(u, '1002', cabinets),
+      )
+    }
+    for (const a of offline.slice(0, 2)) await store.record(a, openTransition(a))
+    expect((await decide(T0 + 1000)).opened).toEqual([])
+    await store.record(
+      offline[2] as (typeof offline)[number],
+      openTransition(offline[2] as (typeof offline)[number]),
+    )
+    const opened = await decide(T0 + 2000)
+    expect(opened.opened).toHaveLength(1)
+    expect(opened.deliveries.every((d) => d.startsWith(`${opened.opened[0]}:firing@default/`))).toBe(true)
+    expect(opened.deliveries.length).toBeGreaterThan(0)
+    expect((await decide(T0 + 3000)).opened).toEqual([])
+    expect(await alertsOf('district-1002')).toEqual([
+      { id: opened.opened[0], type: 'district_outage', state: 'active' },
+    ])
+    const back = offline[0] as (typeof offline)[number]
+    await store.record(
+      { ...back, state: 'resolved', resolved_ms: T0 + 4000, updated_ms: T0 + 4000 },
+      { ...openTransition(back), kind: 'resolve', from_state: 'active', to_state: 'resolved' },
+    )
+    expect((await decide(T0 + 5000)).resolved).toEqual(opened.opened)
+  })
+
+  it("runs only the lease holder's sweep, and the other worker's once the holder stops", async () => {
+    const sweeps = [poolA, poolB].map(
+      (pool) =>
+        new PgSweep({
+          pool,
+          lease: new LeaderLease(pool, 'alerts-sweep-test'),
+          tx: new PgStateTransaction(pool),
+          step: stepFor(),
+          district: districtStep(),
+          districts: () => new Map([['1009', ['AED-9001']]]),
+          intervalMs: 50,
+          concurrency: 2,
+          log,
+          onQueued: () => undefined,
+        }),
+    )
+    for (const s of sweeps) s.start()
+    try {
+      await until(() => sweeps.some((s) => s.counts.rounds >= 5))
+      const [leader, other] = sweeps[0]?.leader ? sweeps : [sweeps[1], sweeps[0]]
+      expect(leader?.leader).toBe(true)
+      expect(other?.leader).toBe(false)
+      expect(other?.counts.rounds).toBe(0)
+      expect(leader?.counts.cabinets).toBeGreaterThanOrEqual(5 * 2)
+      await leader?.stop()
+      await until(() => (other?.counts.rounds ?? 0) >= 2)
+      expect(other?.leader).toBe(true)
+    } finally {
+      await Promise.all(sweeps.map((s) => s.stop()))
+    }
+  })
+})
+
+async function until(check: () => boolean): Promise<void> {
+  while (!check()) await new Promise((r) => setTimeout(r, 20))
+}
