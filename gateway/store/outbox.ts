@@ -7,6 +7,7 @@ import { lineBytes } from './line-bytes.ts'
 import { type LaneEntry, PriorityLane } from './outbox-lane.ts'
 import type { OutboxRow, OutboxStats, QuarantineInput, QuarantineRow, WorkerInit } from './outbox-protocol.ts'
 import { OutboxThread } from './outbox-thread.ts'
+import { Settler } from './settler.ts'
 
 export { lineBytes } from './line-bytes.ts'
 
@@ -30,12 +31,6 @@ interface PendingEntry {
 }
 
 /**
- * Commits settled per turn of the event loop: each runs its reading's rules and sends its
- * PUBACK, so a group of 1,000 settled at once would hold the loop for tens of milliseconds.
- */
-const SETTLE_CHUNK = 32
-
-/**
  * The durable outbox: every accepted line and every quarantined payload is committed here before
  * its PUBACK. Appends made while a commit is running are grouped into the next commit, so the
  * cost of one fsync is shared by everything that arrived meanwhile (group commit).
@@ -51,9 +46,8 @@ export class Outbox extends EventEmitter {
   private laneThread: OutboxThread | null = null
   private lane: PriorityLane | null = null
   private pending: PendingEntry[] = []
-  /** Resolutions of committed appends, settled SETTLE_CHUNK per turn, in commit order. */
-  private settling: Array<() => void> = []
-  private settleScheduled = false
+  /** Resolutions of committed appends, settled in commit order a slice of a turn at a time. */
+  private readonly settler = new Settler()
   private committing = false
   private scheduled = false
   private depth = 0
@@ -118,7 +112,7 @@ export class Outbox extends EventEmitter {
   /** What stop() waits for; lane rows not carried after a failed commit wait in their file. */
   private busy(): boolean {
     const lane = this.lane
-    if (this.committing || this.pending.length + this.settling.length > 0 || lane?.busy()) return true
+    if (this.committing || this.pending.length + this.settler.waiting() > 0 || lane?.busy()) return true
     return (lane?.waitingRows() ?? 0) > 0 && this.lastError === null
   }
 
@@ -268,21 +262,8 @@ export class Outbox extends EventEmitter {
     this.schedule()
   }
 
-  /**
-   * Resolves committed appends in commit order, SETTLE_CHUNK per turn of the event loop, so a
-   * priority lane commit's answer and new packets get their turn between chunks.
-   */
   private settle(batch: PendingEntry[]): void {
-    for (const e of batch) this.settling.push(e.resolve)
-    if (this.settleScheduled) return
-    this.settleScheduled = true
-    const step = () => {
-      const chunk = this.settling.splice(0, SETTLE_CHUNK)
-      for (const resolve of chunk) resolve()
-      if (this.settling.length > 0) setImmediate(step)
-      else this.settleScheduled = false
-    }
-    step()
+    this.settler.add(batch.map((e) => e.resolve))
   }
 
   private commitFailed(err: Error, batch: Array<PendingEntry | LaneEntry>): void {
