@@ -1,6 +1,7 @@
 import { build, type GatewayDeps, type GatewayGraph } from './app.ts'
 import type { Broker } from './broker/broker.ts'
 import { AedgwError } from './lib/errors.ts'
+import { UndoStack } from './lib/undo-stack.ts'
 
 /**
  * One gateway: `start()` builds the graph and starts its stages, `stop()` undoes
@@ -11,7 +12,7 @@ export class Gateway {
   private readonly deps: GatewayDeps
   private graph: GatewayGraph | null = null
   /** What undoes each step start() took, in the order taken. */
-  private readonly undo: Array<{ name: string; run: () => void | Promise<void> }> = []
+  private readonly undo = new UndoStack()
   private httpPort = 0
   private opsPort: number | null = null
 
@@ -82,21 +83,15 @@ export class Gateway {
 
   /** Stops accepting (HTTP, MQTT), lets in-flight commits and the write in flight finish, closes the store. */
   async stop(): Promise<void> {
-    // every step is undone even when one fails; the first failure is reported after
-    let failure: unknown = null
-    for (let step = this.undo.pop(); step; step = this.undo.pop()) {
-      try {
-        await step.run()
-      } catch (err) {
-        this.deps.log.error({ err, stage: step.name }, 'stop failed')
-        failure ??= err
-      }
-    }
     const wasRunning = this.graph !== null
-    this.graph = null
-    this.httpPort = 0
-    this.opsPort = null
-    if (failure) throw failure
+    try {
+      // every step is undone even when one fails; the first failure is thrown after
+      await this.undo.unwind(this.deps.log)
+    } finally {
+      this.graph = null
+      this.httpPort = 0
+      this.opsPort = null
+    }
     if (wasRunning) this.deps.log.info('gateway stopped')
   }
 
@@ -122,7 +117,7 @@ export class Gateway {
   }
 
   private did(name: string, run: () => void | Promise<void>): void {
-    this.undo.push({ name, run })
+    this.undo.push(name, run)
   }
 
   private running(): GatewayGraph {

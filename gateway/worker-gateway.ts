@@ -3,6 +3,7 @@ import type { Notifier } from './alerts/notifiers/notifier.ts'
 import type { Config } from './config/schema.ts'
 import { AedgwError } from './lib/errors.ts'
 import { runPgMigrations } from './lib/postgres/migrations.ts'
+import { UndoStack } from './lib/undo-stack.ts'
 import { setupRetention } from './store/retention.ts'
 import { postgresMigrations } from './wiring/postgres-migrations.ts'
 import { buildWorker, type WorkerGraph } from './wiring/worker.ts'
@@ -25,7 +26,7 @@ export interface WorkerGatewayDeps {
 export class WorkerGateway {
   private readonly deps: WorkerGatewayDeps
   private graph: WorkerGraph | null = null
-  private readonly undo: Array<{ name: string; run: () => void | Promise<void> }> = []
+  private readonly undo = new UndoStack()
   private internalPort: number | null = null
 
   constructor(deps: WorkerGatewayDeps) {
@@ -80,19 +81,14 @@ export class WorkerGateway {
   }
 
   async stop(): Promise<void> {
-    let failure: unknown = null
-    for (let step = this.undo.pop(); step; step = this.undo.pop()) {
-      try {
-        await step.run()
-      } catch (err) {
-        this.deps.log.error({ err, stage: step.name }, 'stop failed')
-        failure ??= err
-      }
-    }
     const wasRunning = this.graph !== null
-    this.graph = null
-    this.internalPort = null
-    if (failure) throw failure
+    try {
+      // every step is undone even when one fails; the first failure is thrown after
+      await this.undo.unwind(this.deps.log)
+    } finally {
+      this.graph = null
+      this.internalPort = null
+    }
     if (wasRunning) this.deps.log.info('worker stopped')
   }
 
@@ -108,6 +104,6 @@ export class WorkerGateway {
   }
 
   private did(name: string, run: () => void | Promise<void>): void {
-    this.undo.push({ name, run })
+    this.undo.push(name, run)
   }
 }
