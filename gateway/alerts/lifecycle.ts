@@ -1,8 +1,8 @@
-import { randomBytes } from 'node:crypto'
 import type { Logger } from 'pino'
 import { AedgwError } from '../lib/errors.ts'
 import type { Firing } from '../rules/types.ts'
 import type { AlertStore } from './alert-store.ts'
+import { newAlert } from './new-alert.ts'
 import {
   type Alert,
   type AlertState,
@@ -32,10 +32,6 @@ export interface FireInput {
   verdict: Firing
   /** Labels besides cabinet, district, type, severity, team (set on open, reopen and severity change). */
   labels?: Labels
-}
-
-function newId(now: number): string {
-  return `al_${now.toString(36)}${randomBytes(4).toString('hex')}`
 }
 
 const SUPPRESS_KEY = 'lifecycle:suppressed'
@@ -120,34 +116,19 @@ export class AlertLifecycle {
       this.transition(a, 'reopen', 'resolved', SYSTEM, null, now)
       return
     }
-    const alert: Alert = {
-      id: newId(now),
-      cabinet_id: input.cabinet,
-      type: input.type,
-      severity: v.severity,
-      state: 'active',
-      team: input.team,
-      assignee: null,
-      labels: {
-        ...input.labels,
+    const alert = newAlert(
+      {
         cabinet: input.cabinet,
         district: input.district,
         type: input.type,
         severity: v.severity,
         team: input.team,
+        summary: v.summary,
+        facts: v.facts,
+        labels: input.labels,
       },
-      summary: v.summary,
-      facts: v.facts,
-      started_ms: now,
-      active_since_ms: now,
-      updated_ms: now,
-      acknowledged_ms: null,
-      acknowledged_by: null,
-      resolved_ms: null,
-      resolved_by: null,
-      reopen_count: 0,
-      escalation_level: 0,
-    }
+      now,
+    )
     this.byKey.set(key, alert)
     this.transition(alert, 'open', null, SYSTEM, null, now)
   }

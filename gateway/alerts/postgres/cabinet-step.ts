@@ -1,9 +1,9 @@
-import { randomBytes } from 'node:crypto'
 import type { Reading } from '../../ingest/ingest.ts'
 import { RULES } from '../../rules/index.ts'
 import type { Thresholds } from '../../rules/thresholds.ts'
 import type { CabinetInfo, Firing, Rule } from '../../rules/types.ts'
 import { type CabinetLive, LiveState, type LiveStateOptions } from '../../state/live-state.ts'
+import { newAlert } from '../new-alert.ts'
 import { type Alert, SYSTEM, type Transition } from '../types.ts'
 import type { PgNotices } from './notices.ts'
 import type { CabinetUnit } from './state-transaction.ts'
@@ -148,34 +148,18 @@ export class CabinetStep {
     now: number,
     out: StepResult,
   ): Promise<Alert> {
-    const labels = {
-      cabinet,
-      district: info.district,
-      type: rule.type,
-      severity: v.severity,
-      team: rule.team,
-    }
-    const alert: Alert = {
-      id: `al_${now.toString(36)}${randomBytes(4).toString('hex')}`,
-      cabinet_id: cabinet,
-      type: rule.type,
-      severity: v.severity,
-      state: 'active',
-      team: rule.team,
-      assignee: null,
-      labels,
-      summary: v.summary,
-      facts: v.facts,
-      started_ms: now,
-      active_since_ms: now,
-      updated_ms: now,
-      acknowledged_ms: null,
-      acknowledged_by: null,
-      resolved_ms: null,
-      resolved_by: null,
-      reopen_count: 0,
-      escalation_level: 0,
-    }
+    const alert = newAlert(
+      {
+        cabinet,
+        district: info.district,
+        type: rule.type,
+        severity: v.severity,
+        team: rule.team,
+        summary: v.summary,
+        facts: v.facts,
+      },
+      now,
+    )
     await unit.alerts.record(alert, transition(alert, 'open', null, now))
     out.opened.push(alert.id)
     await this.deps.notices.firing(unit, alert, now, out)

@@ -1,6 +1,6 @@
-import { randomBytes } from 'node:crypto'
 import { districtSubject } from '../../rules/evaluator.ts'
 import { DISTRICT_OUTAGE } from '../../rules/index.ts'
+import { newAlert } from '../new-alert.ts'
 import { type Alert, SYSTEM } from '../types.ts'
 import { type StepResult, transition } from './cabinet-step.ts'
 import type { PgNotices } from './notices.ts'
@@ -69,33 +69,18 @@ export class DistrictStep {
     now: number,
     out: StepResult,
   ): Promise<void> {
-    const alert: Alert = {
-      id: `al_${now.toString(36)}${randomBytes(4).toString('hex')}`,
-      cabinet_id: subject,
-      type: DISTRICT_OUTAGE,
-      severity: 'critical',
-      state: 'active',
-      team: 'maintenance',
-      assignee: null,
-      labels: {
+    const alert = newAlert(
+      {
         cabinet: subject,
         district: code,
         type: DISTRICT_OUTAGE,
         severity: 'critical',
         team: 'maintenance',
+        summary: `${down} of ${total} cabinets offline in the district`,
+        facts: { offline: down, cabinets: total },
       },
-      summary: `${down} of ${total} cabinets offline in the district`,
-      facts: { offline: down, cabinets: total },
-      started_ms: now,
-      active_since_ms: now,
-      updated_ms: now,
-      acknowledged_ms: null,
-      acknowledged_by: null,
-      resolved_ms: null,
-      resolved_by: null,
-      reopen_count: 0,
-      escalation_level: 0,
-    }
+      now,
+    )
     await unit.alerts.record(alert, transition(alert, 'open', null, now))
     out.opened.push(alert.id)
     await this.deps.notices.firing(unit, alert, now, out)
