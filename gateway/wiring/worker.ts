@@ -105,6 +105,7 @@ export async function buildWorker(
     thresholds: new Thresholds(config.alerts),
     infoOf: (id) => cabinetInfo(registry, id),
     notices,
+    reopenWindowMs: config.alerts.reopen_window_ms,
     clock,
   })
   const tx = new PgStateTransaction(pool)

@@ -2,7 +2,9 @@
 // test moves: a rule's for_ms hold counts from the sweep that first sees the condition; a
 // muted alert opens without a notification and is notified by the sweep once its silence has
 // ended, an inhibited one once its inhibiting alert resolved; a district outage opens and
-// resolves with its cabinets' offline alerts; of two workers' sweeps only the lease holder's runs, and the other's takes over when
+// resolves with its cabinets' offline alerts; an open alert follows its condition's severity and a
+// resolved one reopens when the condition returns within the window, unless a person resolved it
+// while it held; of two workers' sweeps only the lease holder's runs, and the other's takes over when
 // the holder stops.
 import type pg from 'pg'
 import pino from 'pino'
@@ -62,6 +64,7 @@ function stepFor(): CabinetStep {
     thresholds: new Thresholds(config.alerts),
     infoOf: () => ({ district: '1001' }),
     notices: noticesFor(),
+    reopenWindowMs: config.alerts.reopen_window_ms,
     clock: () => now,
   })
 }
@@ -134,7 +137,13 @@ describe.runIf(postgresAvailable())('worker mode: the rule sweep in PostgreSQL',
       ...liveWithDoor('closed', heartbeatMs),
       last_heartbeat: { battery_pct: 5 } as CabinetLive['last_heartbeat'],
     })
-    const offline = alertFixture('al_offline_fixture', INHIBITED, 'offline', T0 + 899_000)
+    // as the offline rule raises it (major): an alert at another severity would change severity
+    const fixture = alertFixture('al_offline_fixture', INHIBITED, 'offline', T0 + 899_000)
+    const offline = {
+      ...fixture,
+      severity: 'major' as const,
+      labels: { ...fixture.labels, severity: 'major' },
+    }
     await new PgAlertStore(poolA).record(offline, openTransition(offline))
     await new PgLiveStateStore(poolA).save(INHIBITED, low(T0), T0)
     const muted = await sweepAt(T0 + 900_000, INHIBITED)
@@ -182,6 +191,80 @@ describe.runIf(postgresAvailable())('worker mode: the rule sweep in PostgreSQL',
       { ...openTransition(back), kind: 'resolve', from_state: 'active', to_state: 'resolved' },
     )
     expect((await decide(T0 + 5000)).resolved).toEqual(opened.opened)
+  })
+
+  it("follows its condition's severity, and reopens the alert it resolved when the condition returns within the window", async () => {
+    const cabinet = 'AED-2006'
+    const battery = (pct: number, at: number): CabinetLive => ({
+      ...liveWithDoor('closed', at),
+      last_heartbeat: { battery_pct: pct } as CabinetLive['last_heartbeat'],
+    })
+    const saveAt = (pct: number, at: number) =>
+      new PgLiveStateStore(poolA).save(cabinet, battery(pct, at), at)
+    await saveAt(15, T0)
+    const opened = await sweepAt(T0, cabinet)
+    expect(opened.opened).toHaveLength(1)
+    const id = opened.opened[0] as string
+    expect(opened.deliveries.every((d) => d.startsWith(`${id}:firing@`))).toBe(true)
+    // the charge falls under the critical threshold: the same alert, now critical, notified again
+    await saveAt(5, T0 + 60_000)
+    const worse = await sweepAt(T0 + 60_000, cabinet)
+    expect(worse.opened).toEqual([])
+    expect(worse.deliveries.length).toBeGreaterThan(0)
+    expect(worse.deliveries.every((d) => d.startsWith(`${id}~critical.${T0 + 60_000}:firing@`))).toBe(true)
+    expect((await new PgAlertStore(poolB).get(id))?.severity).toBe('critical')
+    // a second sweep at the same severity changes nothing
+    expect((await sweepAt(T0 + 61_000, cabinet)).deliveries).toEqual([])
+    await saveAt(95, T0 + 120_000)
+    expect((await sweepAt(T0 + 120_000, cabinet)).resolved).toEqual([id])
+    // low again 10 minutes later, inside the reopen window: the same alert, reopened
+    await saveAt(15, T0 + 720_000)
+    const back = await sweepAt(T0 + 720_000, cabinet)
+    expect(back.opened).toEqual([id])
+    expect(back.deliveries.length).toBeGreaterThan(0)
+    expect(back.deliveries.every((d) => d.startsWith(`${id}#1:firing@`))).toBe(true)
+    const reopened = await new PgAlertStore(poolB).get(id)
+    expect(reopened).toMatchObject({
+      state: 'active',
+      severity: 'warning',
+      reopen_count: 1,
+      resolved_ms: null,
+    })
+    const kinds = (await new PgAlertStore(poolB).transitions(id)).map((t) => t.kind)
+    expect(kinds).toEqual(['open', 'severity', 'resolve', 'reopen'])
+    expect(await alertsOf(cabinet)).toHaveLength(1)
+  })
+
+  it('does not raise again a condition a person resolved while it held, but does when it happens anew', async () => {
+    const cabinet = 'AED-2007'
+    const tampered = (at: number): CabinetLive => ({ ...liveWithDoor('closed', at), tamper_at_ms: at })
+    await new PgLiveStateStore(poolA).save(cabinet, tampered(T0), T0)
+    const opened = await sweepAt(T0, cabinet)
+    expect(opened.opened).toHaveLength(1)
+    const id = opened.opened[0] as string
+    const store = new PgAlertStore(poolA)
+    const a = (await store.get(id)) as NonNullable<Awaited<ReturnType<PgAlertStore['get']>>>
+    const resolvedAt = T0 + 10_000
+    const byHand = {
+      ...a,
+      state: 'resolved' as const,
+      resolved_ms: resolvedAt,
+      resolved_by: 'somchai',
+      updated_ms: resolvedAt,
+    }
+    await store.record(byHand, {
+      ...openTransition(byHand),
+      kind: 'resolve',
+      from_state: 'active',
+      at_ms: resolvedAt,
+      by: 'somchai',
+    })
+    // the same tamper still in the cabinet's state: not raised again
+    expect((await sweepAt(T0 + 20_000, cabinet)).opened).toEqual([])
+    expect((await store.get(id))?.state).toBe('resolved')
+    // a new tamper: raised, as the same alert reopened (inside the window)
+    await new PgLiveStateStore(poolA).save(cabinet, tampered(T0 + 30_000), T0 + 30_000)
+    expect((await sweepAt(T0 + 30_000, cabinet)).opened).toEqual([id])
   })
 
   it("runs only the lease holder's sweep, and the other worker's once the holder stops", async () => {

@@ -15,6 +15,8 @@ export interface CabinetStepDeps {
   infoOf: (cabinet: string) => CabinetInfo | null
   /** The mute, notify and escalation decisions. */
   notices: PgNotices
+  /** A resolved alert whose condition returns within this window is reopened, not opened anew. */
+  reopenWindowMs: number
   clock: () => number
 }
 
@@ -42,8 +44,11 @@ const holdKey = (cabinet: string, type: string) => `hold:${cabinet}:${type}`
  * changes history (InfluxDB), not the present; an alert is opened only when the cabinet has none
  * open of that type (read under the cabinet's lock), and a delivery key is stored once.
  *
- * Reduced against the embedded lifecycle (docs/cluster.md): no grouping or reopen window, and an
- * open alert keeps the severity it opened with; each open and resolve is its own notification.
+ * As in the embedded lifecycle (./lifecycle.ts): an open alert's severity follows its condition
+ * (a rise makes an acknowledged alert active again), a condition that returns within the reopen
+ * window reopens the alert it resolved, and a condition a person resolved by hand is not raised
+ * again for the same trigger. Reduced against it (docs/cluster.md): no grouping; each open,
+ * severity change, reopen and resolve is its own notification.
  */
 export class CabinetStep {
   private readonly deps: CabinetStepDeps
@@ -113,9 +118,21 @@ export class CabinetStep {
         }
         continue
       }
-      if (open) continue
+      if (open) {
+        if (open.severity !== v.severity) await this.changeSeverity(unit, open, v, now, out)
+        continue
+      }
       if (!(await this.held(unit, cabinet, rule, th, now))) continue
-      openByType.set(rule.type, await this.open(unit, cabinet, rule, info, v, now, out))
+      const last = await this.lastResolved(unit, cabinet, rule.type)
+      // resolved by a person while the condition held: not raised again for the same trigger
+      if (last && last.resolved_by !== SYSTEM && v.since <= (last.resolved_ms ?? 0)) continue
+      const reopen = last && now - (last.resolved_ms ?? 0) <= this.deps.reopenWindowMs
+      openByType.set(
+        rule.type,
+        reopen
+          ? await this.reopen(unit, last, v, now, out)
+          : await this.open(unit, cabinet, rule, info, v, now, out),
+      )
     }
     return [...openByType.values()]
   }
@@ -166,6 +183,59 @@ export class CabinetStep {
     return alert
   }
 
+  /** The condition holds at another severity: a rise is news, and needs a person again. */
+  private async changeSeverity(
+    unit: CabinetUnit,
+    a: Alert,
+    v: Firing,
+    now: number,
+    out: StepResult,
+  ): Promise<void> {
+    const from = a.state
+    const rose = SEVERITY_RANK.indexOf(v.severity) > SEVERITY_RANK.indexOf(a.severity)
+    const next: Alert = {
+      ...a,
+      severity: v.severity,
+      labels: { ...a.labels, severity: v.severity },
+      summary: v.summary,
+      facts: v.facts,
+      state: rose && a.state === 'acknowledged' ? 'active' : a.state,
+      updated_ms: now,
+    }
+    await unit.alerts.record(next, transition(next, 'severity', from, now))
+    Object.assign(a, next)
+    await this.deps.notices.firing(unit, next, now, out, `~${next.severity}.${now}`)
+  }
+
+  /** The cabinet's most recently resolved alert of this type, if any. */
+  private async lastResolved(unit: CabinetUnit, cabinet: string, type: string): Promise<Alert | null> {
+    const [last] = await unit.alerts.list({ cabinet, type, states: ['resolved'], limit: 1 })
+    return last ?? null
+  }
+
+  private async reopen(unit: CabinetUnit, a: Alert, v: Firing, now: number, out: StepResult): Promise<Alert> {
+    const next: Alert = {
+      ...a,
+      state: 'active',
+      severity: v.severity,
+      labels: { ...a.labels, severity: v.severity },
+      summary: v.summary,
+      facts: v.facts,
+      resolved_ms: null,
+      resolved_by: null,
+      acknowledged_ms: null,
+      acknowledged_by: null,
+      escalation_level: 0,
+      active_since_ms: now,
+      reopen_count: a.reopen_count + 1,
+      updated_ms: now,
+    }
+    await unit.alerts.record(next, transition(next, 'reopen', 'resolved', now))
+    out.opened.push(next.id)
+    await this.deps.notices.firing(unit, next, now, out)
+    return next
+  }
+
   private async resolve(unit: CabinetUnit, a: Alert, now: number, out: StepResult): Promise<void> {
     const from = a.state
     const next: Alert = { ...a, state: 'resolved', resolved_ms: now, resolved_by: SYSTEM, updated_ms: now }
@@ -175,9 +245,11 @@ export class CabinetStep {
   }
 }
 
+const SEVERITY_RANK = ['minor', 'warning', 'major', 'critical']
+
 export function transition(
   a: Alert,
-  kind: 'open' | 'resolve',
+  kind: 'open' | 'resolve' | 'severity' | 'reopen',
   from: Alert['state'] | null,
   now: number,
 ): Transition {

@@ -64,16 +64,21 @@ export class PgNotices {
     }))
   }
 
-  async firing(unit: CabinetUnit, a: Alert, now: number, out: Queued): Promise<void> {
+  /**
+   * The alert is firing: opened, reopened, or (with `revision`, which keys the notification apart
+   * from the first one) its severity changed. A muted alert is held for the sweep, once.
+   */
+  async firing(unit: CabinetUnit, a: Alert, now: number, out: Queued, revision = ''): Promise<void> {
     const routes = matchRoutes(this.deps.root, a.labels)
     if (routes.length === 0) return
     if (await this.muted(unit, a, now)) {
+      if (revision) return // its held firing notification, sent later, carries the new severity
       const held = await this.held(unit, a.cabinet_id)
       for (const r of routes) held.push({ alert: a.id, receiver: r.receiver })
       await unit.alerts.setKv(heldKey(a.cabinet_id), held)
       return
     }
-    await this.enqueue(unit, a, 'firing', routes, now, out)
+    await this.enqueue(unit, a, 'firing', routes, now, out, revision)
   }
 
   async resolved(unit: CabinetUnit, a: Alert, now: number, out: Queued): Promise<void> {
@@ -150,13 +155,16 @@ export class PgNotices {
     routes: Route[],
     now: number,
     out: Queued,
+    revision = '',
   ): Promise<void> {
+    // a reopened alert is news again: its notifications are keyed apart from the earlier ones
+    const base = a.reopen_count > 0 ? `${a.id}#${a.reopen_count}` : a.id
     for (const route of routes) {
       await this.store(
         unit,
         {
           version: '1',
-          id: `${a.id}:${status}@${route.receiver}`,
+          id: `${base}${revision}:${status}@${route.receiver}`,
           receiver: route.receiver,
           status,
           group_key: `${route.id}:${a.id}`,
