@@ -3,12 +3,13 @@ import type pg from 'pg'
 import type { Logger } from 'pino'
 import { buildReceivers } from '../alerts/notifiers/build.ts'
 import type { Notifier } from '../alerts/notifiers/notifier.ts'
-import { CabinetStep } from '../alerts/postgres/cabinet-step.ts'
+import { CabinetStep, type CabinetStepDeps } from '../alerts/postgres/cabinet-step.ts'
 import { PgDeliverySender } from '../alerts/postgres/delivery-sender.ts'
 import { DistrictStep } from '../alerts/postgres/district-step.ts'
 import { PgNotices } from '../alerts/postgres/notices.ts'
 import { PgStateTransaction } from '../alerts/postgres/state-transaction.ts'
 import { PgSweep } from '../alerts/postgres/sweep.ts'
+import { SweepFilter } from '../alerts/postgres/sweep-filter.ts'
 import { buildRoute } from '../alerts/routing.ts'
 import { brokerAuthRoutes } from '../api/routes/broker-auth.ts'
 import { AmqpConsumer } from '../broker/amqp-consumer.ts'
@@ -97,7 +98,7 @@ export async function buildWorker(
     root: buildRoute(config.alerts.route),
     receivers,
   })
-  const step = new CabinetStep({
+  const stepDeps: CabinetStepDeps = {
     liveOptions: {
       sampleIntervalMs: config.alerts.forecast.sample_interval_ms,
       sampleWindowMs: config.alerts.forecast.window_ms,
@@ -107,19 +108,22 @@ export async function buildWorker(
     notices,
     reopenWindowMs: config.alerts.reopen_window_ms,
     clock,
-  })
+  }
+  const step = new CabinetStep(stepDeps)
   const tx = new PgStateTransaction(pool)
   const sweep = new PgSweep({
     pool,
     lease: new LeaderLease(pool, 'alerts-sweep'),
     tx,
     step,
+    filter: new SweepFilter(stepDeps, (a, now) => notices.escalationDue(a, now)),
     district: new DistrictStep({ notices, outage: config.alerts.district_outage, clock }),
     districts: () => activeByDistrict(registry),
     intervalMs: config.alerts.sweep_interval_ms,
     concurrency: 4,
     log: child('sweep'),
     onQueued: () => sender.wake(),
+    clock,
   })
   const ingest = new WorkerIngest({
     ingest: new Ingest({

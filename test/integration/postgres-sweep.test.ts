@@ -11,12 +11,13 @@ import pino from 'pino'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { buildReceivers } from '../../gateway/alerts/notifiers/build.ts'
 import { PgAlertStore } from '../../gateway/alerts/postgres/alert-store.ts'
-import { CabinetStep } from '../../gateway/alerts/postgres/cabinet-step.ts'
+import { CabinetStep, type CabinetStepDeps } from '../../gateway/alerts/postgres/cabinet-step.ts'
 import { DistrictStep } from '../../gateway/alerts/postgres/district-step.ts'
 import { PgNotices } from '../../gateway/alerts/postgres/notices.ts'
 import { PgSilenceStore } from '../../gateway/alerts/postgres/silence-store.ts'
 import { PgStateTransaction } from '../../gateway/alerts/postgres/state-transaction.ts'
 import { PgSweep } from '../../gateway/alerts/postgres/sweep.ts'
+import { readSweepView, SweepFilter } from '../../gateway/alerts/postgres/sweep-filter.ts'
 import { buildRoute } from '../../gateway/alerts/routing.ts'
 import { loadConfig } from '../../gateway/config/load.ts'
 import { createPgPool } from '../../gateway/lib/postgres/db.ts'
@@ -58,23 +59,36 @@ function noticesFor(): PgNotices {
   })
 }
 
-function stepFor(): CabinetStep {
-  return new CabinetStep({
-    liveOptions: {},
-    thresholds: new Thresholds(config.alerts),
-    infoOf: () => ({ district: '1001' }),
-    notices: noticesFor(),
-    reopenWindowMs: config.alerts.reopen_window_ms,
-    clock: () => now,
-  })
+const stepDeps = (notices: PgNotices): CabinetStepDeps => ({
+  liveOptions: {},
+  thresholds: new Thresholds(config.alerts),
+  infoOf: () => ({ district: '1001' }),
+  notices,
+  reopenWindowMs: config.alerts.reopen_window_ms,
+  clock: () => now,
+})
+
+const stepFor = () => new CabinetStep(stepDeps(noticesFor()))
+
+function filterFor(): SweepFilter {
+  const notices = noticesFor()
+  return new SweepFilter(stepDeps(notices), (a, at) => notices.escalationDue(a, at))
 }
 
 const districtStep = () =>
   new DistrictStep({ notices: noticesFor(), outage: config.alerts.district_outage, clock: () => now })
 
+/**
+ * One cabinet's sweep at `at`; and every time the step acts, the round's lock-free filter must
+ * have picked that cabinet (it may pick too many, never too few).
+ */
 async function sweepAt(at: number, cabinet: string) {
   now = at
-  return new PgStateTransaction(poolA).withCabinet(cabinet, (u) => stepFor().sweep(u, cabinet))
+  const saved = await new PgLiveStateStore(poolB).get(cabinet)
+  const picked = saved !== null && filterFor().wouldAct(cabinet, saved, await readSweepView(poolB), at)
+  const r = await new PgStateTransaction(poolA).withCabinet(cabinet, (u) => stepFor().sweep(u, cabinet))
+  if (r.opened.length + r.resolved.length + r.deliveries.length > 0) expect(picked).toBe(true)
+  return r
 }
 
 async function alertsOf(cabinet: string): Promise<Array<{ id: string; type: string; state: string }>> {
@@ -267,6 +281,43 @@ describe.runIf(postgresAvailable())('worker mode: the rule sweep in PostgreSQL',
     expect((await sweepAt(T0 + 30_000, cabinet)).opened).toEqual([id])
   })
 
+  it('locks only the cabinets a round could change: 300 quiet ones are looked at in memory, not in a transaction', async () => {
+    const at = T0 + 2_000_000
+    now = at
+    const quiet = Array.from({ length: 300 }, (_, i) => ({
+      cabinet: `AED-Q${String(i).padStart(3, '0')}`,
+      live: liveWithDoor('closed', at),
+    }))
+    const opened = ['AED-Q900', 'AED-Q901'].map((cabinet) => ({ cabinet, live: liveWithDoor('open', at) }))
+    await new PgLiveStateStore(poolA).saveMany([...quiet, ...opened], at)
+    const sweep = new PgSweep({
+      pool: poolA,
+      lease: new LeaderLease(poolA, 'alerts-sweep-fleet'),
+      tx: new PgStateTransaction(poolA),
+      step: stepFor(),
+      filter: filterFor(),
+      district: districtStep(),
+      districts: () => new Map(),
+      intervalMs: 60_000,
+      concurrency: 2,
+      log,
+      onQueued: () => undefined,
+      clock: () => now,
+      pageSize: 64,
+    })
+    try {
+      expect(await sweep.sweepNow()).toBe(true)
+    } finally {
+      await sweep.stop()
+    }
+    const all = await poolB.query<{ n: number }>('SELECT count(*)::int AS n FROM live_state')
+    expect(sweep.counts.looked).toBe(all.rows[0]?.n)
+    expect(sweep.counts.cabinets).toBeLessThanOrEqual(sweep.counts.looked - quiet.length)
+    for (const { cabinet } of opened)
+      expect((await alertsOf(cabinet)).map((a) => [a.type, a.state])).toEqual([['door_open', 'active']])
+    expect(await alertsOf('AED-Q000')).toEqual([])
+  })
+
   it("runs only the lease holder's sweep, and the other worker's once the holder stops", async () => {
     const sweeps = [poolA, poolB].map(
       (pool) =>
@@ -275,12 +326,14 @@ describe.runIf(postgresAvailable())('worker mode: the rule sweep in PostgreSQL',
           lease: new LeaderLease(pool, 'alerts-sweep-test'),
           tx: new PgStateTransaction(pool),
           step: stepFor(),
+          filter: filterFor(),
           district: districtStep(),
           districts: () => new Map([['1009', ['AED-9001']]]),
           intervalMs: 50,
           concurrency: 2,
           log,
           onQueued: () => undefined,
+          clock: () => now,
         }),
     )
     for (const s of sweeps) s.start()
@@ -290,7 +343,7 @@ describe.runIf(postgresAvailable())('worker mode: the rule sweep in PostgreSQL',
       expect(leader?.leader).toBe(true)
       expect(other?.leader).toBe(false)
       expect(other?.counts.rounds).toBe(0)
-      expect(leader?.counts.cabinets).toBeGreaterThanOrEqual(5 * 2)
+      expect(leader?.counts.looked).toBeGreaterThanOrEqual(5 * 2)
       await leader?.stop()
       await until(() => (other?.counts.rounds ?? 0) >= 2)
       expect(other?.leader).toBe(true)

@@ -115,9 +115,8 @@ export class PgNotices {
   /** The sweep: the next escalation step of each active alert that has waited long enough. */
   async escalate(unit: CabinetUnit, open: Alert[], now: number, out: Queued): Promise<void> {
     for (const a of open) {
-      if (a.state !== 'active') continue
-      const step = escalationsFor(this.deps.root, a)[a.escalation_level]
-      if (!step || now - a.active_since_ms < step.after_ms) continue
+      if (!this.escalationDue(a, now)) continue
+      const step = escalationsFor(this.deps.root, a)[a.escalation_level] as Route['escalations'][number]
       if (await this.muted(unit, a, now)) continue
       const level = a.escalation_level + 1
       const notification: Notification = {
@@ -145,6 +144,13 @@ export class PgNotices {
       await unit.alerts.record(next, t)
       Object.assign(a, next)
     }
+  }
+
+  /** Whether the alert's next escalation step is due (the sweep then looks at it under the lock). */
+  escalationDue(a: Alert, now: number): boolean {
+    if (a.state !== 'active') return false
+    const step = escalationsFor(this.deps.root, a)[a.escalation_level]
+    return step !== undefined && now - a.active_since_ms >= step.after_ms
   }
 
   /** One delivery per notifier of each receiver, keyed by alert, status and receiver. */

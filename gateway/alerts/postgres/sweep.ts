@@ -1,9 +1,11 @@
 import type pg from 'pg'
 import type { Logger } from 'pino'
 import type { LeaderLease } from '../../lib/postgres/leader-lease.ts'
+import type { CabinetLive } from '../../state/live-state.ts'
 import type { CabinetStep, StepResult } from './cabinet-step.ts'
 import type { DistrictStep } from './district-step.ts'
 import type { PgStateTransaction } from './state-transaction.ts'
+import { readSweepView, type SweepFilter } from './sweep-filter.ts'
 
 export interface PgSweepDeps {
   pool: pg.Pool
@@ -11,6 +13,8 @@ export interface PgSweepDeps {
   lease: Pick<LeaderLease, 'runIfLeader' | 'release' | 'held'>
   tx: PgStateTransaction
   step: CabinetStep
+  /** Which cabinets the round could change: only those get a transaction. */
+  filter: SweepFilter
   district: DistrictStep
   /** Registered, active cabinets by district code (the district outage's denominators). */
   districts: () => Map<string, string[]>
@@ -21,6 +25,9 @@ export interface PgSweepDeps {
   log: Logger
   /** After a round queued notifications (the delivery sender looks for them). */
   onQueued: (deliveries: number) => void
+  clock: () => number
+  /** Live states read per query while the round looks at every cabinet (5,000). */
+  pageSize?: number
 }
 
 /**
@@ -32,7 +39,13 @@ export interface PgSweepDeps {
  * that has ended, escalation steps. After the cabinets, each district's outage alert
  * (./district-step.ts) from the offline alerts the round left open.
  *
- * Each cabinet is its own `withCabinet` transaction, under the same advisory lock as a worker
+ * A round first reads, without locks, the open alerts and stage keys in one query each and the
+ * live states a page at a time, and runs the rules over them in memory (./sweep-filter.ts): only
+ * the cabinets where the round could change something (an alert to open, resolve, reopen or
+ * re-rate, a hold, a held notification, a due escalation) get a transaction, so a round over a
+ * quiet fleet of 100,000 cabinets is a few reads, not 100,000 round trips.
+ *
+ * Each of those is its own `withCabinet` transaction, under the same advisory lock as a worker
  * ingesting that cabinet's messages, so the two run one after the other and the second sees the
  * first's alerts. The lease only saves work: two sweepers at once (a holder whose connection
  * hangs unnoticed) would still open each alert once (the lock, `alerts_one_open`) and queue each
@@ -42,9 +55,13 @@ export interface PgSweepDeps {
 export class PgSweep {
   private readonly deps: PgSweepDeps
   private timer: NodeJS.Timeout | null = null
+  private stopped = false
   private running: Promise<void> | null = null
-  /** Rounds run while holding the lease, cabinets and districts swept, alerts opened and resolved. */
-  readonly counts = { rounds: 0, cabinets: 0, opened: 0, resolved: 0, failed: 0 }
+  /**
+   * Rounds run while holding the lease; cabinets looked at in memory; cabinets and districts
+   * swept in a transaction; alerts opened and resolved; failed transactions.
+   */
+  readonly counts = { rounds: 0, looked: 0, cabinets: 0, opened: 0, resolved: 0, failed: 0 }
 
   constructor(deps: PgSweepDeps) {
     this.deps = deps
@@ -55,22 +72,28 @@ export class PgSweep {
   }
 
   start(): void {
+    this.stopped = false
     this.timer = setInterval(() => this.tick(), this.deps.intervalMs)
     this.timer.unref()
   }
 
   /** Stops ticking, lets the round in flight end, and gives the lease up for another worker. */
   async stop(): Promise<void> {
+    this.stopped = true
     if (this.timer) clearInterval(this.timer)
     this.timer = null
     await this.running
     await this.deps.lease.release()
   }
 
+  /** One round now, if this worker holds (or takes) the lease; resolves with whether it ran. */
+  async sweepNow(): Promise<boolean> {
+    return (await this.deps.lease.runIfLeader(() => this.round())).ran
+  }
+
   private tick(): void {
-    if (this.running || this.timer === null) return
-    this.running = this.deps.lease
-      .runIfLeader(() => this.round())
+    if (this.running || this.stopped) return
+    this.running = this.sweepNow()
       .then(() => undefined)
       .catch((err: unknown) => this.deps.log.warn({ err }, 'sweep failed'))
       .finally(() => {
@@ -79,10 +102,7 @@ export class PgSweep {
   }
 
   private async round(): Promise<void> {
-    const { rows } = await this.deps.pool.query<{ cabinet: string }>(
-      'SELECT cabinet FROM live_state ORDER BY cabinet',
-    )
-    const ids = rows.map((r) => r.cabinet)
+    const ids = await this.dueCabinets()
     const queued = { n: 0 }
     await this.each(ids, queued, (cabinet) =>
       this.deps.tx.withCabinet(cabinet, (unit) => this.deps.step.sweep(unit, cabinet)),
@@ -97,6 +117,28 @@ export class PgSweep {
     if (queued.n > 0) this.deps.onQueued(queued.n)
   }
 
+  /** The cabinets this round could change, from lock-free reads (a page of live states at a time). */
+  private async dueCabinets(): Promise<string[]> {
+    const { pool, filter, clock } = this.deps
+    const view = await readSweepView(pool)
+    const due: string[] = []
+    const pageSize = this.deps.pageSize ?? 5000
+    let after = ''
+    for (;;) {
+      const page = await pool.query<{ cabinet: string; data: CabinetLive }>(
+        'SELECT cabinet, data FROM live_state WHERE cabinet > $1 ORDER BY cabinet LIMIT $2',
+        [after, pageSize],
+      )
+      const now = clock()
+      for (const { cabinet, data } of page.rows)
+        if (filter.wouldAct(cabinet, data, view, now)) due.push(cabinet)
+      this.counts.looked += page.rows.length
+      if (page.rows.length < pageSize || this.stopped || !this.deps.lease.held) break
+      after = (page.rows[page.rows.length - 1] as { cabinet: string }).cabinet
+    }
+    return due
+  }
+
   /** Runs `fn` over the subjects, `concurrency` at a time, while this worker holds the lease. */
   private async each(
     subjects: string[],
@@ -106,7 +148,7 @@ export class PgSweep {
     let next = 0
     const lane = async () => {
       // a lease lost mid-round (its connection dropped): another worker sweeps now
-      while (next < subjects.length && this.deps.lease.held && this.timer !== null) {
+      while (next < subjects.length && this.deps.lease.held && !this.stopped) {
         const subject = subjects[next++] as string
         try {
           const r = await fn(subject)
