@@ -10,6 +10,7 @@ import { doorUnderLoad, webhookReceiver } from './jobs/door-to-webhook.ts'
 import { startBenchGateway } from './jobs/gateway.ts'
 import { influxLimit } from './jobs/influx-limit.ts'
 import { startMosquitto, startNodeRed } from './jobs/peer.ts'
+import { pgSweepBench } from './jobs/pg-sweep.ts'
 import { sweep } from './jobs/sweep.ts'
 import { Progress } from './progress.ts'
 import { writeReport, writeResourcesReport } from './report.ts'
@@ -33,6 +34,9 @@ BENCH_DOOR_RATE heartbeats/s (bench/door-alone.ts).
 npm run bench -- --cluster: only cluster mode (bench/jobs/cluster.ts): acknowledged and stored
 rate with one worker and with two, idle connections over three RabbitMQ nodes and memory per
 connection; appends to bench/results/cluster/cluster-bench.jsonl.
+npm run bench -- --pg-sweep: worker mode's rule sweep round against fleet size (1,000 to 100,000
+cabinets; bench/jobs/pg-sweep.ts) on a throwaway PostgreSQL; appends to
+bench/results/cluster/pg-sweep.jsonl.
 `
 
 const PHASES = 5 + RESOURCE_PHASES
@@ -113,6 +117,7 @@ async function main(): Promise<void> {
 
 if (process.argv.includes('--help') || process.argv.includes('-h')) process.stdout.write(HELP)
 else if (process.argv.includes('--cluster')) await clusterBench()
+else if (process.argv.includes('--pg-sweep')) await pgSweepBench()
 else if (ONLY === 'door') await doorAlone()
 else if (ONLY !== null && ONLY !== 'resources') process.stdout.write(`--only takes: door, resources\n${HELP}`)
 else await main()
