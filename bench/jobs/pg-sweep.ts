@@ -36,6 +36,7 @@ import { PgLiveStateStore } from '../../gateway/state/postgres/live-state-store.
 import { postgresMigrations } from '../../gateway/wiring/postgres-migrations.ts'
 import { startTempPostgres } from '../../scripts/lib/postgres.ts'
 import { ROOT } from '../../scripts/lib/processes.ts'
+import { commitOf } from '../report.ts'
 
 const list = (name: string, dflt: string) =>
   (process.env[name] ?? dflt).split(',').map((s) => Number(s.trim()))
@@ -188,6 +189,7 @@ export async function pgSweepBench(): Promise<void> {
   }
   const line = {
     at: new Date().toISOString(),
+    commit: commitOf(),
     cores: cpus().length,
     loadavg_end: loadavg().map((x) => Math.round(x * 100) / 100),
     sweep_interval_ms: config.alerts.sweep_interval_ms,
