@@ -11,6 +11,12 @@
  * BENCH_SWEEP_BASELINE_MAX cabinets. The first round opens the door alerts; the figure is the
  * median of the rounds after it.
  *
+ * Then, on the largest fleet, what a worker's ingest costs PostgreSQL when almost every message is
+ * a different cabinet's (100,000 cabinets, one heartbeat a minute): heartbeats to random cabinets,
+ * each its own cabinet transaction (`CabinetStep.apply` in `withCabinet`, as a worker runs it),
+ * BENCH_SWEEP_TX_CONCURRENCY (8) at once for BENCH_SWEEP_TX_SECONDS (10): transactions a second.
+ * This PostgreSQL is a throwaway one on the same disk with its default settings, no standby.
+ *
  * Appends one JSON line to bench/results/cluster/pg-sweep.jsonl and prints it. Env:
  * BENCH_SWEEP_SIZES (1000,10000,100000), BENCH_SWEEP_ROUNDS (4), BENCH_SWEEP_BASELINE_MAX (10000).
  */
@@ -27,6 +33,7 @@ import { PgSweep } from '../../gateway/alerts/postgres/sweep.ts'
 import { SweepFilter } from '../../gateway/alerts/postgres/sweep-filter.ts'
 import { buildRoute } from '../../gateway/alerts/routing.ts'
 import { loadConfig } from '../../gateway/config/load.ts'
+import type { Reading } from '../../gateway/ingest/ingest.ts'
 import { createPgPool } from '../../gateway/lib/postgres/db.ts'
 import { LeaderLease } from '../../gateway/lib/postgres/leader-lease.ts'
 import { runPgMigrations } from '../../gateway/lib/postgres/migrations.ts'
@@ -43,6 +50,8 @@ const list = (name: string, dflt: string) =>
 const SIZES = list('BENCH_SWEEP_SIZES', '1000,10000,100000')
 const ROUNDS = Number(process.env.BENCH_SWEEP_ROUNDS ?? 4)
 const BASELINE_MAX = Number(process.env.BENCH_SWEEP_BASELINE_MAX ?? 10_000)
+const TX_CONCURRENCY = Number(process.env.BENCH_SWEEP_TX_CONCURRENCY ?? 8)
+const TX_SECONDS = Number(process.env.BENCH_SWEEP_TX_SECONDS ?? 10)
 const DISTRICTS = 50
 const HOUR = 3_600_000
 const say = (line: string) => process.stderr.write(`pg-sweep bench: ${line}\n`)
@@ -90,6 +99,42 @@ function liveAt(now: number, door: 'open' | 'closed'): CabinetLive {
   }
 }
 
+/** Heartbeats to random cabinets of the fleet, each its own cabinet transaction, for TX_SECONDS. */
+async function ingestTransactions(
+  deps: CabinetStepDeps,
+  pool: ReturnType<typeof createPgPool>,
+  size: number,
+  clock: () => number,
+): Promise<{ cabinets: number; concurrency: number; seconds: number; transactions_per_s: number }> {
+  const step = new CabinetStep(deps)
+  const tx = new PgStateTransaction(pool)
+  let done = 0
+  let seq = 1000
+  const until = performance.now() + TX_SECONDS * 1000
+  const lane = async () => {
+    while (performance.now() < until) {
+      const cabinet = id(Math.floor(Math.random() * size))
+      const at = clock()
+      const value = { ...(liveAt(at, 'closed').last_heartbeat as object), seq: seq++ }
+      const meta = { cabinet, district: '1001', timeMs: at, receivedMs: at, skewMs: 0, skewed: false }
+      const reading = { kind: 'heartbeat', cabinet, value, meta } as Reading
+      await tx.withCabinet(cabinet, (unit) => step.apply(unit, cabinet, [reading]))
+      done++
+    }
+  }
+  const t0 = performance.now()
+  await Promise.all(Array.from({ length: TX_CONCURRENCY }, lane))
+  const seconds = (performance.now() - t0) / 1000
+  const out = {
+    cabinets: size,
+    concurrency: TX_CONCURRENCY,
+    seconds: Math.round(seconds * 10) / 10,
+    transactions_per_s: Math.round(done / seconds),
+  }
+  say(JSON.stringify({ ingest: out }))
+  return out
+}
+
 interface Rounds {
   cabinets: number
   filtered: boolean
@@ -104,6 +149,8 @@ export async function pgSweepBench(): Promise<void> {
   const log = pino({ level: 'silent' })
   const config = loadConfig({}, {})
   const results: Rounds[] = []
+  let ingest: { cabinets: number; concurrency: number; seconds: number; transactions_per_s: number } | null =
+    null
   let now = Date.now()
   try {
     for (const size of SIZES) {
@@ -181,6 +228,8 @@ export async function pgSweepBench(): Promise<void> {
         }
         say(JSON.stringify(row))
         results.push(row)
+        if (filtered && size === Math.max(...SIZES))
+          ingest = await ingestTransactions(deps, pool, size, () => now)
       }
       await pool.end()
     }
@@ -194,6 +243,7 @@ export async function pgSweepBench(): Promise<void> {
     loadavg_end: loadavg().map((x) => Math.round(x * 100) / 100),
     sweep_interval_ms: config.alerts.sweep_interval_ms,
     results,
+    ingest,
   }
   const dir = join(ROOT, 'bench', 'results', 'cluster')
   mkdirSync(dir, { recursive: true })
