@@ -12,9 +12,11 @@
  * median of the rounds after it.
  *
  * Then, on the largest fleet, what a worker's ingest costs PostgreSQL when almost every message is
- * a different cabinet's (100,000 cabinets, one heartbeat a minute): heartbeats to random cabinets,
- * each its own cabinet transaction (`CabinetStep.apply` in `withCabinet`, as a worker runs it),
- * BENCH_SWEEP_TX_CONCURRENCY (8) at once for BENCH_SWEEP_TX_SECONDS (10): transactions a second.
+ * a different cabinet's (100,000 cabinets, one heartbeat a minute): heartbeats to random cabinets
+ * through `CabinetStep.apply`, for BENCH_SWEEP_TX_SECONDS (10) each way: in batches of 500
+ * cabinets per transaction, two at once (`withCabinets`, as workers commit), and, as the
+ * baseline, each heartbeat its own cabinet transaction, BENCH_SWEEP_TX_CONCURRENCY (8) at once
+ * (`withCabinet`, as workers did before): heartbeats a second.
  * This PostgreSQL is a throwaway one on the same disk with its default settings, no standby.
  *
  * Appends one JSON line to bench/results/cluster/pg-sweep.jsonl and prints it. Env:
@@ -52,6 +54,9 @@ const ROUNDS = Number(process.env.BENCH_SWEEP_ROUNDS ?? 4)
 const BASELINE_MAX = Number(process.env.BENCH_SWEEP_BASELINE_MAX ?? 10_000)
 const TX_CONCURRENCY = Number(process.env.BENCH_SWEEP_TX_CONCURRENCY ?? 8)
 const TX_SECONDS = Number(process.env.BENCH_SWEEP_TX_SECONDS ?? 10)
+/** A worker's batch (`cluster.batch_max`) and two workers committing at once. */
+const BATCH = 500
+const BATCH_CONCURRENCY = 2
 const DISTRICTS = 50
 const HOUR = 3_600_000
 const say = (line: string) => process.stderr.write(`pg-sweep bench: ${line}\n`)
@@ -99,39 +104,67 @@ function liveAt(now: number, door: 'open' | 'closed'): CabinetLive {
   }
 }
 
-/** Heartbeats to random cabinets of the fleet, each its own cabinet transaction, for TX_SECONDS. */
-async function ingestTransactions(
+interface IngestRate {
+  /** `batch`: BATCH heartbeats of distinct cabinets per transaction, as a worker commits them;
+   * `cabinet`: each heartbeat its own cabinet transaction (the baseline: how workers did before). */
+  mode: 'batch' | 'cabinet'
+  cabinets: number
+  concurrency: number
+  seconds: number
+  heartbeats_per_s: number
+}
+
+/** Heartbeats to random cabinets of the fleet for TX_SECONDS, committed as `mode` says. */
+async function ingestRate(
+  mode: IngestRate['mode'],
   deps: CabinetStepDeps,
   pool: ReturnType<typeof createPgPool>,
   size: number,
   clock: () => number,
-): Promise<{ cabinets: number; concurrency: number; seconds: number; transactions_per_s: number }> {
+): Promise<IngestRate> {
   const step = new CabinetStep(deps)
   const tx = new PgStateTransaction(pool)
   let done = 0
   let seq = 1000
+  const heartbeat = (cabinet: string): Reading => {
+    const at = clock()
+    const value = { ...(liveAt(at, 'closed').last_heartbeat as object), seq: seq++ }
+    const meta = { cabinet, district: '1001', timeMs: at, receivedMs: at, skewMs: 0, skewed: false }
+    return { kind: 'heartbeat', cabinet, value, meta } as Reading
+  }
+  const randomCabinet = () => id(Math.floor(Math.random() * size))
   const until = performance.now() + TX_SECONDS * 1000
   const lane = async () => {
     while (performance.now() < until) {
-      const cabinet = id(Math.floor(Math.random() * size))
-      const at = clock()
-      const value = { ...(liveAt(at, 'closed').last_heartbeat as object), seq: seq++ }
-      const meta = { cabinet, district: '1001', timeMs: at, receivedMs: at, skewMs: 0, skewed: false }
-      const reading = { kind: 'heartbeat', cabinet, value, meta } as Reading
-      await tx.withCabinet(cabinet, (unit) => step.apply(unit, cabinet, [reading]))
-      done++
+      if (mode === 'cabinet') {
+        const cabinet = randomCabinet()
+        await tx.withCabinet(cabinet, (unit) => step.apply(unit, cabinet, [heartbeat(cabinet)]))
+        done++
+        continue
+      }
+      const cabinets = [...new Set(Array.from({ length: BATCH }, randomCabinet))]
+      await tx.withCabinets(
+        cabinets,
+        async (unitOf) => {
+          for (const c of cabinets) await step.apply(unitOf(c), c, [heartbeat(c)])
+        },
+        clock(),
+      )
+      done += cabinets.length
     }
   }
+  const concurrency = mode === 'batch' ? BATCH_CONCURRENCY : TX_CONCURRENCY
   const t0 = performance.now()
-  await Promise.all(Array.from({ length: TX_CONCURRENCY }, lane))
+  await Promise.all(Array.from({ length: concurrency }, lane))
   const seconds = (performance.now() - t0) / 1000
-  const out = {
+  const out: IngestRate = {
+    mode,
     cabinets: size,
-    concurrency: TX_CONCURRENCY,
+    concurrency,
     seconds: Math.round(seconds * 10) / 10,
-    transactions_per_s: Math.round(done / seconds),
+    heartbeats_per_s: Math.round(done / seconds),
   }
-  say(JSON.stringify({ ingest: out }))
+  say(JSON.stringify(out))
   return out
 }
 
@@ -149,8 +182,7 @@ export async function pgSweepBench(): Promise<void> {
   const log = pino({ level: 'silent' })
   const config = loadConfig({}, {})
   const results: Rounds[] = []
-  let ingest: { cabinets: number; concurrency: number; seconds: number; transactions_per_s: number } | null =
-    null
+  const ingest: IngestRate[] = []
   let now = Date.now()
   try {
     for (const size of SIZES) {
@@ -229,7 +261,8 @@ export async function pgSweepBench(): Promise<void> {
         say(JSON.stringify(row))
         results.push(row)
         if (filtered && size === Math.max(...SIZES))
-          ingest = await ingestTransactions(deps, pool, size, () => now)
+          for (const mode of ['cabinet', 'batch'] as const)
+            ingest.push(await ingestRate(mode, deps, pool, size, () => now))
       }
       await pool.end()
     }

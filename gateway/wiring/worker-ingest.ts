@@ -165,7 +165,11 @@ export class WorkerIngest {
     return kept
   }
 
-  /** One transaction per cabinet, its readings in arrival order; resolves with the deliveries queued. */
+  /**
+   * One transaction for the batch's cabinets (their locks in a fixed order, states and open alerts
+   * read and states saved one statement each), each cabinet's readings in arrival order; resolves
+   * with the deliveries queued.
+   */
   private async commit(stored: Accepted[]): Promise<number> {
     const byCabinet = new Map<string, Reading[]>()
     for (const a of stored) {
@@ -173,12 +177,17 @@ export class WorkerIngest {
       if (list) list.push(a.reading)
       else byCabinet.set(a.reading.cabinet, [a.reading])
     }
-    const results = await Promise.all(
-      [...byCabinet].map(([cabinet, readings]) =>
-        this.deps.tx.withCabinet(cabinet, (unit) => this.deps.step.apply(unit, cabinet, readings)),
-      ),
+    if (byCabinet.size === 0) return 0
+    return this.deps.tx.withCabinets(
+      [...byCabinet.keys()],
+      async (unitOf) => {
+        let deliveries = 0
+        for (const [cabinet, readings] of byCabinet)
+          deliveries += (await this.deps.step.apply(unitOf(cabinet), cabinet, readings)).deliveries.length
+        return deliveries
+      },
+      this.deps.clock(),
     )
-    return results.reduce((n, r) => n + r.deliveries.length, 0)
   }
 
   /** Runs `fn` until it succeeds; null once stopped (the batch stays unacked). */

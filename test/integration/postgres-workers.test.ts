@@ -1,6 +1,7 @@
 // Two cluster workers (two pools, as two processes would have) against one real PostgreSQL 15
 // started for this file: one cabinet's door-open handled by both at once opens one alert and
-// enqueues one notification; a worker that dies mid-transaction leaves nothing behind and lets
+// enqueues one notification, also when their batches hold the same cabinets in opposite orders; a
+// batch is all or nothing; a worker that dies mid-transaction leaves nothing behind and lets
 // the other go on; a scheduled job's lease is held by one worker at a time and passes on when
 // its holder's connection dies.
 import { createServer, type Server } from 'node:http'
@@ -74,6 +75,58 @@ describe.runIf(postgresAvailable())('PostgreSQL state tier with two workers', ()
       expect((await new PgLiveStateStore(observer).get(c))?.door).toBe('open')
     }
     expect(await new PgDeliveryStore(observer).pendingCount()).toBe(cabinets.length)
+  })
+
+  it("opens one alert per cabinet when two workers' batches over the same cabinets, in opposite orders, commit at once", async () => {
+    const cabinets = ['AED-1101', 'AED-1102', 'AED-1103', 'AED-1104', 'AED-1105']
+    const batch = (pool: pg.Pool, worker: string, order: string[]) =>
+      new PgStateTransaction(pool).withCabinets(
+        order,
+        async (unitOf) => {
+          const opened: string[] = []
+          for (const c of order) {
+            const id = await handleDoorOpen(unitOf(c), c, worker, NOW, widen(unitOf(c)))
+            if (id) opened.push(id)
+          }
+          return opened
+        },
+        NOW,
+      )
+    const [a, b] = await Promise.all([
+      batch(workerA, 'a', cabinets),
+      batch(workerB, 'b', [...cabinets].reverse()),
+    ])
+    // the batches ran one after the other: one opened every alert, the other found them open
+    expect([a.length, b.length].sort()).toEqual([0, cabinets.length])
+    for (const c of cabinets) {
+      const alerts = await observer.query('SELECT id FROM alerts WHERE cabinet = $1', [c])
+      expect(alerts.rows).toHaveLength(1)
+      expect((await new PgLiveStateStore(observer).get(c))?.door).toBe('open')
+    }
+  })
+
+  it('leaves nothing of a batch when one of its cabinets fails', async () => {
+    const cabinets = ['AED-1201', 'AED-1202', 'AED-1203']
+    await expect(
+      new PgStateTransaction(workerA).withCabinets(
+        cabinets,
+        async (unitOf) => {
+          for (const c of cabinets) {
+            if (c === 'AED-1203') throw new Error('the third cabinet failed')
+            await handleDoorOpen(unitOf(c), c, 'a', NOW)
+          }
+        },
+        NOW,
+      ),
+    ).rejects.toThrow('the third cabinet failed')
+    const left = await observer.query('SELECT count(*)::int AS n FROM alerts WHERE cabinet = ANY($1)', [
+      cabinets,
+    ])
+    expect(left.rows[0]?.n).toBe(0)
+    const states = await observer.query('SELECT count(*)::int AS n FROM live_state WHERE cabinet = ANY($1)', [
+      cabinets,
+    ])
+    expect(states.rows[0]?.n).toBe(0)
   })
 
   it('without the cabinet lock both workers see no open alert, and only the unique index stops the second', async () => {
