@@ -62,6 +62,8 @@ export class WorkerGateway {
       this.did('delivery', () => g.sender.stop())
       g.sweep.start()
       this.did('sweep', () => g.sweep.stop())
+      g.feeds.start()
+      this.did('feeds', () => g.feeds.stop())
       const auth = config.cluster.auth
       if (auth.port !== null) {
         await g.internal.listen({ port: auth.port, host: auth.bind })

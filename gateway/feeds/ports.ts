@@ -28,3 +28,25 @@ export interface LateMark {
   from_ms: number
   seen_ms: number
 }
+
+/** The last snapshot of a feed pushed to its receiver (by whichever process held the push then). */
+export interface PushedSnapshot {
+  etag: string
+  body: string
+  pushed_ms: number
+}
+
+/**
+ * What the cluster's scheduled feed jobs share between the workers that take turns holding their
+ * leases (PostgreSQL: postgres/job-store.ts): the months whose scheduled BKKHDC build fell due
+ * and whether each is done, and the health-map snapshot last pushed.
+ */
+export interface FeedJobStore {
+  /** Records that the scheduled build of `month` fell due (every worker's schedule does; once kept). */
+  markDue(month: string, nowMs: number): Promise<void>
+  /** Months fallen due whose scheduled build is not done, oldest first. */
+  pendingMonths(): Promise<string[]>
+  monthDone(month: string, nowMs: number): Promise<void>
+  lastPush(feed: string): Promise<PushedSnapshot | null>
+  savePush(feed: string, pushed: PushedSnapshot): Promise<void>
+}

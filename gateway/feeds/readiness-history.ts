@@ -49,15 +49,20 @@ export class ReadinessHistory {
   }
 
   start(): void {
-    // lines appended before a restart may still wait in the outbox
-    this.startedMs = this.deps.clock()
-    for (const r of this.deps.store.all())
-      this.last.set(r.cabinet, { readiness: r.readiness, codes: r.reason_codes })
+    this.load()
     this.deps.late?.start()
     this.timer = setInterval(() => {
       this.tick().catch((err: unknown) => this.deps.log.error({ err }, 'readiness history tick failed'))
     }, this.deps.intervalMs)
     this.timer.unref()
+  }
+
+  /** Reads the last points written from the store (`start` does; cluster mode ticks on its own). */
+  load(): void {
+    // lines appended before a restart may still wait in the outbox
+    this.startedMs = this.deps.clock()
+    for (const r of this.deps.store.all())
+      this.last.set(r.cabinet, { readiness: r.readiness, codes: r.reason_codes })
   }
 
   async stop(): Promise<void> {

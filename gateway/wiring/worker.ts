@@ -25,6 +25,7 @@ import { InfluxApi } from '../store/influx.ts'
 import { Outbox } from '../store/outbox.ts'
 import { describeCabinet } from './alerting.ts'
 import { RegistryMirror } from './registry-mirror.ts'
+import { WorkerFeeds } from './worker-feeds.ts'
 import { WorkerIngest } from './worker-ingest.ts'
 
 /** Every stage of one cluster worker, built and wired, nothing started. */
@@ -40,6 +41,8 @@ export interface WorkerGraph {
   sender: PgDeliverySender
   /** The periodic rule sweep, run by the worker holding the `alerts-sweep` lease. */
   sweep: PgSweep
+  /** The feeds' scheduled jobs (BKKHDC, readiness history, health-map push), each by its lease's holder. */
+  feeds: WorkerFeeds
   /** The internal listener: broker-auth for RabbitMQ, /readyz, /metrics. */
   internal: FastifyInstance
 }
@@ -60,7 +63,8 @@ export async function buildWorker(
   const metrics = new Metrics()
   const pool = createPgPool({
     url: c.postgres_url as string,
-    max: 10,
+    // 10, and one for each lease a worker may hold besides the sweep's (feeds, bkkhdc)
+    max: 12,
     applicationName: `aedgw-worker-${process.pid}`,
     onIdleError: (err) => child('postgres').warn({ err: err.message }, 'idle PostgreSQL connection lost'),
   })
@@ -125,6 +129,7 @@ export async function buildWorker(
     onQueued: () => sender.wake(),
     clock,
   })
+  const feeds = new WorkerFeeds({ config, pool, registry, influx, hasher, log, clock })
   const ingest = new WorkerIngest({
     ingest: new Ingest({
       config,
@@ -165,10 +170,11 @@ export async function buildWorker(
       ...ingest.counts,
       sweep_leader: sweep.leader,
       sweep: sweep.counts,
+      feeds_leader: feeds.leaders(),
     })
   })
   internal.get('/metrics', async (_req, reply) =>
     reply.type(metrics.registry.contentType).send(await metrics.registry.metrics()),
   )
-  return { pool, metrics, registry, influx, outbox, ingest, consumer, sender, sweep, internal }
+  return { pool, metrics, registry, influx, outbox, ingest, consumer, sender, sweep, feeds, internal }
 }

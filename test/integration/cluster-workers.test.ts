@@ -256,6 +256,12 @@ describe.runIf(postgresAvailable())('cluster mode: two workers on a three-node R
       // one worker sweeps, never two
       const states = await Promise.all(stack.workers.map((w) => readyz(w)))
       expect(states.filter((r) => r?.sweep_leader === true)).toHaveLength(1)
+      // the feeds' jobs (BKKHDC; readiness history and health-map push) too: one holder each
+      await until(async () => {
+        const s = await Promise.all(stack.workers.map((w) => readyz(w)))
+        const holders = (job: 'bkkhdc' | 'feeds') => s.filter((r) => r?.feeds_leader?.[job] === true).length
+        return holders('bkkhdc') === 1 && holders('feeds') === 1
+      })
     }, 180_000)
 
     it('opens the alert of a silenced cabinet without notifying, and notifies once the silence ends', async () => {
@@ -407,12 +413,17 @@ async function heartbeats(id: string, node: number): Promise<void> {
   }
 }
 
-async function readyz(w: WorkerProcess): Promise<{ sweep_leader?: boolean } | null> {
+interface Readyz {
+  sweep_leader?: boolean
+  feeds_leader?: { bkkhdc: boolean; feeds: boolean }
+}
+
+async function readyz(w: WorkerProcess): Promise<Readyz | null> {
   try {
     const res = await fetch(`http://127.0.0.1:${w.internalPort}/readyz`, {
       signal: AbortSignal.timeout(2000),
     })
-    return (await res.json()) as { sweep_leader?: boolean }
+    return (await res.json()) as Readyz
   } catch {
     return null
   }

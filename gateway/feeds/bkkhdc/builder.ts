@@ -4,13 +4,18 @@ import { aggregate, type RegisteredCabinet } from './aggregate.ts'
 import { readCoverageHistory } from './coverage-share.ts'
 import { buildDataset, type Dataset } from './dataset.ts'
 import { applyPattern, type SuppressionPattern } from './pattern.ts'
-import { periodOf } from './period.ts'
-import { readHistory } from './queries.ts'
+import { type Period, periodOf } from './period.ts'
+import { type History, readHistory } from './queries.ts'
 
 export interface BuilderDeps {
   influx: Pick<InfluxApi, 'query'>
   registry: Pick<Registry, 'list'>
   clock: () => number
+  /**
+   * Alerts raised in the period per district and type, when they are not read from InfluxDB's
+   * `alert` measurement (worker mode keeps alert transitions in PostgreSQL only).
+   */
+  alertsOf?: (period: Period) => Promise<History['alerts']>
 }
 
 /** The registry as the dataset sees it: district and service dates only. */
@@ -36,6 +41,7 @@ export async function buildMonth(
   const period = periodOf(month)
   const history = await readHistory(deps.influx, period)
   history.coverage = await readCoverageHistory(deps.influx, period.startMs, period.endMs)
+  if (deps.alertsOf) history.alerts = await deps.alertsOf(period)
   const tables = aggregate(period, history, registeredCabinets(deps.registry), pattern?.grouped)
   if (pattern) applyPattern(tables, pattern)
   return buildDataset(id, period, tables, deps.clock(), pattern?.datasetId ?? null)

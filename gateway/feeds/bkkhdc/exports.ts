@@ -141,6 +141,15 @@ export class BkkhdcExports {
     return this.running
   }
 
+  /**
+   * The scheduled build of a given month (cluster mode: the month the schedule recorded as due),
+   * skipped when built already; true once the month is built, false when the attempt failed and
+   * is late (`lateBuild()` says when to try again).
+   */
+  scheduledMonth(month: string, trigger: 'schedule' | 'schedule_retry'): Promise<boolean> {
+    return this.once(() => this.runScheduled(month, trigger)).then(() => this.late?.month !== month)
+  }
+
   private async runScheduled(month: string, trigger: string): Promise<void> {
     const { log, config, clock } = this.deps
     try {

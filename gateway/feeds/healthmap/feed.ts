@@ -105,6 +105,20 @@ export class HealthMapFeed {
     return next
   }
 
+  /**
+   * Carries on from a collection published before, by another process (cluster mode: the previous
+   * holder of the push's lease): each cabinet's status and since when, so an unchanged fleet gives
+   * the same snapshot, and `status_updated` does not move because the publisher changed.
+   */
+  seed(published: HealthMapCollection): void {
+    const byPublicId = new Map(published.features.map((f) => [f.id, f.properties]))
+    for (const c of this.deps.registry.list()) {
+      const p = byPublicId.get(this.publicIdOf(c.registration.id))
+      const atMs = p ? Date.parse(p.status_updated) : Number.NaN
+      if (p && Number.isFinite(atMs)) this.since.set(c.registration.id, { status: p.status, atMs })
+    }
+  }
+
   private boundaryOf(ms: number): number {
     return Math.floor(ms / this.deps.intervalMs) * this.deps.intervalMs
   }

@@ -10,6 +10,10 @@ export interface HealthMapPushDeps {
   timeoutMs: number
   log: Logger
   fetch?: typeof fetch
+  /** The ETag pushed last, by this process or another (cluster mode); null: none yet. */
+  pushed?: string | null
+  /** Told after each accepted push (cluster mode records it for the next holder of the lease). */
+  onPushed?: (snap: HealthMapSnapshot) => Promise<void>
 }
 
 /**
@@ -26,6 +30,7 @@ export class HealthMapPush {
 
   constructor(deps: HealthMapPushDeps) {
     this.deps = deps
+    this.pushed = deps.pushed ?? null
   }
 
   start(): void {
@@ -73,6 +78,9 @@ export class HealthMapPush {
       }
       this.pushed = snap.etag
       log.info({ features: snap.collection.features.length }, 'health-map feed pushed')
+      await this.deps.onPushed?.(snap).catch((err: unknown) => {
+        log.warn({ err: String(err) }, 'health-map push not recorded; the next holder may push it again')
+      })
     } catch (err) {
       log.warn({ err: String(err) }, 'health-map push failed; retrying at the next check')
     }

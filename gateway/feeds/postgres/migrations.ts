@@ -3,7 +3,10 @@ import type { Migration } from '../../lib/migrations.ts'
 /**
  * The BKKHDC delivery outbox and audit log in PostgreSQL (cluster mode): the state.db schema at its
  * version 2 (audit entries chained by hash). Manifest and files stay TEXT: the exact bytes are
- * what every retry sends. The readiness history stays per node for now.
+ * what every retry sends. Version 2: what the cluster's scheduled feed jobs share
+ * (`bkkhdc_due`: months whose scheduled build fell due, and whether it is done; `feed_pushes`: the
+ * last health-map snapshot pushed), so the holder of a job's lease carries on from its
+ * predecessor (docs/cluster.md).
  */
 export const feedsPgMigrations: Migration[] = [
   {
@@ -33,6 +36,23 @@ export const feedsPgMigrations: Migration[] = [
         detail JSONB NOT NULL,
         prev_hash TEXT,
         hash TEXT
+      );
+    `,
+  },
+  {
+    module: 'feeds',
+    version: 2,
+    up: `
+      CREATE TABLE bkkhdc_due (
+        month TEXT PRIMARY KEY,
+        due_ms BIGINT NOT NULL,
+        done_ms BIGINT
+      );
+      CREATE TABLE feed_pushes (
+        feed TEXT PRIMARY KEY,
+        etag TEXT NOT NULL,
+        body TEXT NOT NULL,
+        pushed_ms BIGINT NOT NULL
       );
     `,
   },

@@ -184,6 +184,24 @@ describe('health-map feed', () => {
     expect(pier.properties.status_updated).toBe(new Date(bkk(12, 0)).toISOString())
   })
 
+  it('carries on from a collection another process published: same body, status_updated kept', () => {
+    now = bkk(9, 1)
+    const published = feed.snapshot()
+    // an hour later, in a new process (the next holder of the push's lease), nothing changed
+    now = bkk(10, 2)
+    const fresh = makeFeed(false)
+    expect(fresh.snapshot().etag).not.toBe(published.etag)
+    const next = makeFeed(false)
+    next.seed(published.collection)
+    const snap = next.snapshot()
+    expect(snap.body).toBe(published.body)
+    // a status that changed since is dated from now, as it would be in the publishing process
+    now = bkk(10, 31)
+    readiness.set('BKK-1047-0002', 'in_use')
+    const pier = next.snapshot().collection.features.find((f) => f.properties.name === 'Pier')!
+    expect(pier.properties.status_updated).toBe(new Date(bkk(10, 30)).toISOString())
+  })
+
   it('pushes snapshots only: an AED removed between boundaries reaches the health map at the next one', async () => {
     const rx = new HttpReceiver()
     const url = await rx.start()
