@@ -72,7 +72,7 @@ export class WorkerFeeds {
       registry,
       readinessOf: (id) => readiness.of(id),
       refresh: async () => {
-        states = new Map((await liveStore.loadAll()).map((s) => [s.cabinet, s.live]))
+        states = new Map((await liveStore.loadLean()).map((s) => [s.cabinet, s.live]))
       },
       influx,
       store: jobs,

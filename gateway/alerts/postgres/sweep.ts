@@ -1,7 +1,7 @@
 import type pg from 'pg'
 import type { Logger } from 'pino'
 import type { LeaderLease } from '../../lib/postgres/leader-lease.ts'
-import type { CabinetLive } from '../../state/live-state.ts'
+import { PgLiveStateStore } from '../../state/postgres/live-state-store.ts'
 import type { CabinetStep, StepResult } from './cabinet-step.ts'
 import type { DistrictStep } from './district-step.ts'
 import type { PgStateTransaction } from './state-transaction.ts'
@@ -125,20 +125,12 @@ export class PgSweep {
     const pageSize = this.deps.pageSize ?? 5000
     let after = ''
     for (;;) {
-      const page = await pool.query<{ cabinet: string; data: CabinetLive }>(
-        // without the battery samples (most of a saved state): no rule reads them
-        `SELECT cabinet, data - 'battery_samples' AS data FROM live_state
-         WHERE cabinet > $1 ORDER BY cabinet LIMIT $2`,
-        [after, pageSize],
-      )
+      const page = await new PgLiveStateStore(pool).loadLean(after, pageSize)
       const now = clock()
-      for (const { cabinet, data } of page.rows) {
-        data.battery_samples = []
-        if (filter.wouldAct(cabinet, data, view, now)) due.push(cabinet)
-      }
-      this.counts.looked += page.rows.length
-      if (page.rows.length < pageSize || this.stopped || !this.deps.lease.held) break
-      after = (page.rows[page.rows.length - 1] as { cabinet: string }).cabinet
+      for (const { cabinet, live } of page) if (filter.wouldAct(cabinet, live, view, now)) due.push(cabinet)
+      this.counts.looked += page.length
+      if (page.length < pageSize || this.stopped || !this.deps.lease.held) break
+      after = (page[page.length - 1] as { cabinet: string }).cabinet
     }
     return due
   }

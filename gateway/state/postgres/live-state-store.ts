@@ -23,6 +23,20 @@ export class PgLiveStateStore implements AsyncPort<LiveStateStore> {
     return rows.map((r) => ({ cabinet: r.cabinet, live: r.data }))
   }
 
+  /**
+   * Every cabinet's state without its battery samples (most of a saved state; only the
+   * maintenance list's forecast reads them, not the rules or the feeds), `after` a cabinet id, in
+   * id order, at most `limit`: what a periodic job that looks at the whole fleet reads.
+   */
+  async loadLean(after = '', limit = 1_000_000): Promise<Array<{ cabinet: string; live: CabinetLive }>> {
+    const { rows } = await this.db.query<{ cabinet: string; data: CabinetLive }>(
+      `SELECT cabinet, data - 'battery_samples' AS data FROM live_state
+       WHERE cabinet > $1 ORDER BY cabinet LIMIT $2`,
+      [after, limit],
+    )
+    return rows.map((r) => ({ cabinet: r.cabinet, live: { ...r.data, battery_samples: [] } }))
+  }
+
   /** All or none when `db` is a pool (one statement); joins the caller's transaction otherwise. */
   async saveMany(cabinets: Array<{ cabinet: string; live: CabinetLive }>, nowMs: number): Promise<void> {
     if (cabinets.length === 0) return
