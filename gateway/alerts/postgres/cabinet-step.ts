@@ -5,6 +5,7 @@ import type { CabinetInfo, Firing, Rule } from '../../rules/types.ts'
 import { type CabinetLive, LiveState, type LiveStateOptions } from '../../state/live-state.ts'
 import { newAlert } from '../new-alert.ts'
 import { type Alert, SYSTEM, type Transition } from '../types.ts'
+import { suppressedKey } from './alert-service.ts'
 import type { PgNotices } from './notices.ts'
 import type { CabinetUnit } from './state-transaction.ts'
 
@@ -114,10 +115,30 @@ export class CabinetStep {
         continue
       }
       if (open) continue
+      if (await this.suppressed(unit, cabinet, rule.type, v.since)) continue
       if (!(await this.held(unit, cabinet, rule, th, now))) continue
       openByType.set(rule.type, await this.open(unit, cabinet, rule, info, v, now, out))
     }
     return [...openByType.values()]
+  }
+
+  /**
+   * A person resolved this type's alert while the condition held (PgAlertService.resolve): not
+   * opened again for the same occurrence; a later one (a newer `since`) forgets the resolution.
+   * Read only when an alert would open, so the message path pays nothing for it otherwise.
+   */
+  private async suppressed(
+    unit: CabinetUnit,
+    cabinet: string,
+    type: string,
+    since: number,
+  ): Promise<boolean> {
+    const key = suppressedKey(cabinet, type)
+    const at = await unit.alerts.getKv<number>(key)
+    if (at === null) return false
+    if (since <= at) return true
+    await unit.alerts.setKv(key, null)
+    return false
   }
 
   /** True once the rule's condition has held for its `for_ms` (at once when it has none). */
