@@ -24,6 +24,7 @@ import { InfluxApi } from '../store/influx.ts'
 import { Outbox } from '../store/outbox.ts'
 import { describeCabinet } from './alerting.ts'
 import { RegistryMirror } from './registry-mirror.ts'
+import { WorkerApi } from './worker-api.ts'
 import { WorkerIngest } from './worker-ingest.ts'
 
 /** Every stage of one cluster worker, built and wired, nothing started. */
@@ -41,6 +42,8 @@ export interface WorkerGraph {
   sweep: PgSweep
   /** The internal listener: broker-auth for RabbitMQ, /readyz, /metrics. */
   internal: FastifyInstance
+  /** The public REST API (cluster.api). */
+  api: WorkerApi
 }
 
 /**
@@ -165,5 +168,21 @@ export async function buildWorker(
   internal.get('/metrics', async (_req, reply) =>
     reply.type(metrics.registry.contentType).send(await metrics.registry.metrics()),
   )
-  return { pool, metrics, registry, influx, outbox, ingest, consumer, sender, sweep, internal }
+  const api = new WorkerApi({
+    config,
+    log: child('api'),
+    clock,
+    pool,
+    hasher,
+    tx,
+    notices,
+    registry,
+    metrics,
+    readiness: () => ({
+      ready: consumer.node !== null,
+      detail: { amqp_node: consumer.node, ...ingest.counts, sweep_leader: sweep.leader },
+    }),
+    onQueued: () => sender.wake(),
+  })
+  return { pool, metrics, registry, influx, outbox, ingest, consumer, sender, sweep, internal, api }
 }
