@@ -151,7 +151,7 @@ describe.runIf(postgresAvailable())('worker mode: the public REST API over Postg
   afterAll(async () => {
     for (const g of workers) {
       await g.api.stop()
-      g.sender.stop()
+      await g.sender.stop()
       await g.ingest.stop()
       g.registry.stop()
       await g.outbox.stop()
