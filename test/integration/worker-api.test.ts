@@ -1,4 +1,4 @@
-// The public REST API in worker mode against a real PostgreSQL 15 and the run's InfluxDB: two
+// The public REST API in worker mode (docs/cluster.md) against a real PostgreSQL 15 and the run's InfluxDB: two
 // workers built by the worker's own wiring (buildWorker), each with its own pool, API listener
 // and delivery sender, and a real webhook receiver. No broker: a message reaches a worker's
 // ingest as the AMQP consumer hands it over (routing key and body), and the worker acks it only
