@@ -17,12 +17,13 @@ import { workerCabinetRoutes } from '../api/worker/cabinets.ts'
 import { embeddedOnlyRoutes } from '../api/worker/embedded-only.ts'
 import { type WorkerReadiness, workerHealthRoutes } from '../api/worker/health.ts'
 import type { Config } from '../config/schema.ts'
+import { AedgwError } from '../lib/errors.ts'
 import type { Metrics } from '../lib/metrics.ts'
 import type { SecretHasher } from '../lib/secrets.ts'
-import type { Registry } from '../registry/registry.ts'
 import { CabinetReadiness } from '../rules/readiness.ts'
 import { Thresholds } from '../rules/thresholds.ts'
 import { PgLiveStateStore } from '../state/postgres/live-state-store.ts'
+import { type RegistryMirror, registerInPostgres } from './registry-mirror.ts'
 
 export interface WorkerApiDeps {
   config: Readonly<Config>
@@ -32,7 +33,7 @@ export interface WorkerApiDeps {
   hasher: SecretHasher
   tx: PgStateTransaction
   notices: PgNotices
-  registry: Pick<Registry, 'get' | 'list'>
+  registry: Pick<RegistryMirror, 'get' | 'list' | 'refresh'>
   metrics: Metrics
   readiness: () => WorkerReadiness
   /** Notifications were queued (a manual resolve): the delivery sender looks at once. */
@@ -140,6 +141,21 @@ export class WorkerApi {
       live: (id) => live.get(id),
       allLive: async () => new Map((await live.loadAll()).map((r) => [r.cabinet, r.live])),
       readiness: (id, l) => readiness.at(id, l, clock()),
+      register: async (reg) => {
+        let secret: string
+        try {
+          secret = await registerInPostgres(pool, this.deps.hasher, reg, clock())
+        } catch (err) {
+          // unique_violation: registered already (by this or another worker)
+          if ((err as { code?: string }).code === '23505')
+            throw new AedgwError('AEDGW_ERR_CABINET_EXISTS', `cabinet ${reg.id} is already registered`)
+          throw err
+        }
+        this.deps.log.info({ cabinet: reg.id, district: reg.district_code }, 'cabinet registered')
+        // this worker knows it at once; the others at their next refresh (registry_refresh_ms)
+        await registry.refresh()
+        return secret
+      },
     })
     const alerts = new PgAlertService({
       pool,

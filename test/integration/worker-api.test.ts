@@ -256,13 +256,41 @@ describe.runIf(postgresAvailable())('worker mode: the public REST API over Postg
       status: 400,
       body: { error: 'AEDGW_ERR_VALIDATION' },
     })
-    const register = await call(urlB, 'POST', '/api/v1/cabinets', ADMIN, { id: 'BKK-1001-0200' })
-    expect(register).toMatchObject({ status: 501, body: { error: 'AEDGW_ERR_EMBEDDED_ONLY' } })
+    const update = await call(urlB, 'PUT', `/api/v1/cabinets/${CABINETS[0]}`, ADMIN, {})
+    expect(update).toMatchObject({ status: 501, body: { error: 'AEDGW_ERR_EMBEDDED_ONLY' } })
     expect(await call(urlB, 'GET', '/api/v1/alerts/stream', VIEWER)).toMatchObject({ status: 501 })
     // readiness: only ready or not to anyone; the checks to a token (no broker here: not ready)
     expect(await call(urlA, 'GET', '/readyz', null)).toEqual({ status: 503, body: { status: 'not_ready' } })
     const checks = await call(urlA, 'GET', '/readyz', VIEWER)
     expect(checks.body.checks).toMatchObject({ amqp_node: null })
+  })
+
+  it('registers a cabinet through one worker whose secret the other accepts, once', async () => {
+    const reg = {
+      id: 'BKK-1047-0200',
+      name: 'Bang Na District Office',
+      lat: 13.6683,
+      lon: 100.6044,
+      district_code: '1047',
+    }
+    expect(await call(urlA, 'POST', '/api/v1/cabinets', MAINTAINER, reg)).toMatchObject({ status: 403 })
+    expect(await call(urlA, 'POST', '/api/v1/cabinets', ADMIN, { id: reg.id })).toMatchObject({
+      status: 400,
+      body: { error: 'AEDGW_ERR_VALIDATION' },
+    })
+    const made = await call(urlB, 'POST', '/api/v1/cabinets', ADMIN, reg)
+    expect(made.status).toBe(201)
+    expect(made.body.id).toBe(reg.id)
+    expect((await call(urlB, 'GET', `/api/v1/cabinets/${reg.id}`, VIEWER)).body.name).toBe(reg.name)
+    expect(await call(urlA, 'POST', '/api/v1/cabinets', ADMIN, reg)).toMatchObject({
+      status: 409,
+      body: { error: 'AEDGW_ERR_CABINET_EXISTS' },
+    })
+    // worker A's broker-auth accepts the secret B issued (after its registry refresh)
+    const a = workers[0] as WorkerGraph
+    await a.registry.refresh()
+    expect(a.registry.verifySecret(reg.id, made.body.secret)).toBe(true)
+    expect(a.registry.verifySecret(reg.id, 'not-the-secret-0123456789')).toBe(false)
   })
 
   it("mutes, through a silence made on worker A's API, the notification worker B decides", async () => {

@@ -7,7 +7,6 @@ import { AedgwError } from '../../lib/errors.ts'
  * or an operator knows the route exists and where it is served.
  */
 export const EMBEDDED_ONLY: ReadonlyArray<{ method: HTTPMethods; url: string; why: string }> = [
-  { method: 'POST', url: '/api/v1/cabinets', why: 'the registry is written only in embedded mode' },
   { method: 'PUT', url: '/api/v1/cabinets/:id', why: 'the registry is written only in embedded mode' },
   { method: 'DELETE', url: '/api/v1/cabinets/:id', why: 'the registry is written only in embedded mode' },
   {
