@@ -11,6 +11,7 @@ import type { PgStateTransaction } from '../alerts/postgres/state-transaction.ts
 import { requireRole } from '../api/auth.ts'
 import { installErrorHandling } from '../api/errors.ts'
 import { PgApiTokens } from '../api/postgres/api-tokens.ts'
+import { tokenRoutes } from '../api/routes/admin.ts'
 import { alertRoutes } from '../api/routes/alerts.ts'
 import { silenceRoutes } from '../api/routes/silences.ts'
 import { workerCabinetRoutes } from '../api/worker/cabinets.ts'
@@ -165,6 +166,7 @@ export class WorkerApi {
       onQueued: () => this.deps.onQueued(),
     })
     alertRoutes(app, { tokens }, alerts)
+    tokenRoutes(app, { tokens, clock })
     silenceRoutes(app, { tokens, clock }, new PgSilences({ pool, config: config.alerts, clock }))
     embeddedOnlyRoutes(app)
   }

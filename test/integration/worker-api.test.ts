@@ -293,6 +293,28 @@ describe.runIf(postgresAvailable())('worker mode: the public REST API over Postg
     expect(a.registry.verifySecret(reg.id, 'not-the-secret-0123456789')).toBe(false)
   })
 
+  it('makes an API token on one worker that the other accepts, and revokes it on the other', async () => {
+    expect(await call(urlA, 'GET', '/api/v1/tokens', MAINTAINER)).toMatchObject({ status: 403 })
+    const made = await call(urlA, 'POST', '/api/v1/tokens', ADMIN, {
+      name: 'night-shift',
+      role: 'maintainer',
+    })
+    expect(made.status).toBe(201)
+    const token = made.body.token as string
+    expect((await call(urlB, 'GET', '/api/v1/alerts', token)).status).toBe(200)
+    const listed = await call(urlB, 'GET', '/api/v1/tokens', ADMIN)
+    const entry = listed.body.items.find((t: { name: string }) => t.name === 'night-shift')
+    expect(entry).toMatchObject({ role: 'maintainer', bootstrap: false })
+    expect(JSON.stringify(listed.body)).not.toContain(token)
+    const revoked = await call(urlB, 'DELETE', `/api/v1/tokens/${entry.id}`, ADMIN)
+    expect(revoked).toMatchObject({ status: 200, body: { revoked: true } })
+    // the test's workers remember lookups for 0 ms (cluster.api.token_cache_ms)
+    expect(await call(urlA, 'GET', '/api/v1/alerts', token)).toMatchObject({
+      status: 401,
+      body: { error: 'AEDGW_ERR_UNAUTHENTICATED' },
+    })
+  })
+
   it("mutes, through a silence made on worker A's API, the notification worker B decides", async () => {
     const cabinet = CABINETS[2] as string
     const made = await call(urlA, 'POST', '/api/v1/silences', MAINTAINER, {

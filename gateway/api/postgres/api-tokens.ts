@@ -1,7 +1,8 @@
+import { randomBytes } from 'node:crypto'
 import type pg from 'pg'
 import type { SecretHasher } from '../../lib/secrets.ts'
 import type { StoredToken } from '../ports.ts'
-import type { TokenIdentity } from '../roles.ts'
+import type { Role, TokenIdentity } from '../roles.ts'
 import { tokenHash } from '../tokens.ts'
 import { PgTokenStore } from './token-store.ts'
 
@@ -34,6 +35,26 @@ export class PgApiTokens {
     const now = new Date(this.deps.clock()).toISOString()
     await this.store.replaceBootstrap(tokenHash(this.deps.hasher, token), 'bootstrap-admin', now)
     this.cache.clear()
+  }
+
+  /** A new token, shown once; `expiresMs` (epoch ms) ends it, null keeps it until revoked. */
+  async create(name: string, role: Role, expiresMs: number | null): Promise<string> {
+    const token = `aedgw_${randomBytes(24).toString('base64url')}`
+    const expires = expiresMs === null ? null : new Date(expiresMs).toISOString()
+    const now = new Date(this.deps.clock()).toISOString()
+    await this.store.insert(tokenHash(this.deps.hasher, token), name, role, now, expires)
+    return token
+  }
+
+  list(): Promise<StoredToken[]> {
+    return this.store.list()
+  }
+
+  /** Revokes a token by its public id: at once on this worker, on the others within `cacheMs`. */
+  async revoke(id: string): Promise<StoredToken | null> {
+    const removed = await this.store.remove(id)
+    this.cache.clear()
+    return removed
   }
 
   /** The token's name and role; null for an unknown or expired token. */
