@@ -4,15 +4,19 @@ import swaggerUi from '@fastify/swagger-ui'
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify'
 import type pg from 'pg'
 import type { Logger } from 'pino'
+import { maintenanceList, type WorkList } from '../alerts/maintenance-list.ts'
 import { PgAlertService } from '../alerts/postgres/alert-service.ts'
+import { PgAlertStore } from '../alerts/postgres/alert-store.ts'
 import type { PgNotices } from '../alerts/postgres/notices.ts'
 import { PgSilences } from '../alerts/postgres/silence-service.ts'
 import type { PgStateTransaction } from '../alerts/postgres/state-transaction.ts'
+import { alertKey } from '../alerts/types.ts'
 import { requireRole } from '../api/auth.ts'
 import { installErrorHandling } from '../api/errors.ts'
 import { PgApiTokens } from '../api/postgres/api-tokens.ts'
 import { tokenRoutes } from '../api/routes/admin.ts'
 import { alertRoutes } from '../api/routes/alerts.ts'
+import { maintenanceRoutes } from '../api/routes/maintenance.ts'
 import { silenceRoutes } from '../api/routes/silences.ts'
 import { workerCabinetRoutes } from '../api/worker/cabinets.ts'
 import { embeddedOnlyRoutes } from '../api/worker/embedded-only.ts'
@@ -97,6 +101,31 @@ export class WorkerApi {
     return this.boundPort
   }
 
+  /**
+   * The maintenance work list from PostgreSQL: every live state and open alert read once, then
+   * the embedded mode's list (no coverage impact: the coverage stage is embedded-only).
+   */
+  private async workList(withinDays: number): Promise<WorkList> {
+    const { pool, config, registry, clock } = this.deps
+    const [states, open] = await Promise.all([
+      new PgLiveStateStore(pool).loadAll(),
+      new PgAlertStore(pool).list({ states: ['active', 'acknowledged'], limit: 1_000_000 }),
+    ])
+    const live = new Map(states.map((r) => [r.cabinet, r.live]))
+    const alerts = new Map(open.map((a) => [alertKey(a.cabinet_id, a.type), a]))
+    return maintenanceList(
+      {
+        registry,
+        state: { get: (id) => live.get(id) },
+        lifecycle: { current: (id, type) => alerts.get(alertKey(id, type)) },
+        thresholds: new Thresholds(config.alerts),
+        minSamples: config.alerts.forecast.min_samples,
+      },
+      withinDays,
+      clock(),
+    )
+  }
+
   private async routes(): Promise<void> {
     const { config, pool, clock, registry } = this.deps
     const app = this.app
@@ -167,6 +196,7 @@ export class WorkerApi {
     })
     alertRoutes(app, { tokens }, alerts)
     tokenRoutes(app, { tokens, clock })
+    maintenanceRoutes(app, { tokens }, { list: (days) => this.workList(days) })
     silenceRoutes(app, { tokens, clock }, new PgSilences({ pool, config: config.alerts, clock }))
     embeddedOnlyRoutes(app)
   }

@@ -265,7 +265,7 @@ describe.runIf(postgresAvailable())('worker mode: the public REST API over Postg
     expect(checks.body.checks).toMatchObject({ amqp_node: null })
   })
 
-  it('registers a cabinet through one worker whose secret the other accepts, once', async () => {
+  it('registers a cabinet through one worker whose secret the other accepts, once, and lists its due pads on the work list', async () => {
     const reg = {
       id: 'BKK-1047-0200',
       name: 'Bang Na District Office',
@@ -291,6 +291,21 @@ describe.runIf(postgresAvailable())('worker mode: the public REST API over Postg
     await a.registry.refresh()
     expect(a.registry.verifySecret(reg.id, made.body.secret)).toBe(true)
     expect(a.registry.verifySecret(reg.id, 'not-the-secret-0123456789')).toBe(false)
+
+    // its pads expire in 10 days: on the work list any worker builds from PostgreSQL
+    const pads = new Date(Date.now() + 10 * 86_400_000).toISOString().slice(0, 10)
+    await deliver(a, reg.id, 'heartbeat', {
+      ts: Date.now(),
+      seq: ++seq,
+      battery_pct: 95,
+      pad_expiry: pads,
+      door: 'closed',
+    })
+    const work = await call(urlB, 'GET', '/api/v1/maintenance?within_days=30', VIEWER)
+    expect(work.status).toBe(200)
+    const items = work.body.districts.flatMap((d: { items: unknown[] }) => d.items)
+    expect(items).toContainEqual(expect.objectContaining({ cabinet_id: reg.id, task: 'replace_pads' }))
+    expect(items.filter((i: { cabinet_id: string }) => CABINETS.includes(i.cabinet_id))).toEqual([])
   })
 
   it('makes an API token on one worker that the other accepts, and revokes it on the other', async () => {

@@ -21,7 +21,6 @@ export const EMBEDDED_ONLY: ReadonlyArray<{ method: HTTPMethods; url: string; wh
   },
   { method: 'GET', url: '/api/v1/cabinets/:id/history', why: 'the console history is embedded-only' },
   { method: 'GET', url: '/api/v1/quarantine', why: "a worker's quarantine is its own data dir's" },
-  { method: 'GET', url: '/api/v1/maintenance', why: 'the work list is built only in embedded mode' },
   { method: 'GET', url: '/api/v1/alerts/stream', why: 'the live stream follows one process’s alerts' },
   { method: 'POST', url: '/api/v1/alerts/:id/link', why: 'signed links are embedded-only' },
   { method: 'GET', url: '/api/v1/link', why: 'signed links are embedded-only' },
