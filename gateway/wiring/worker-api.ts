@@ -47,10 +47,10 @@ export interface WorkerApiDeps {
 
 /**
  * The public REST API of a worker (docs/cluster.md, "The API in worker mode"): the embedded
- * API's routes and payloads for alerts and silences (the same route code, over PostgreSQL),
- * cabinets read from the registry and PostgreSQL's live states, health, metrics and /docs;
- * the routes it does not serve answer 501 AEDGW_ERR_EMBEDDED_ONLY. All state is in PostgreSQL,
- * so any worker answers any request.
+ * API's routes and payloads for alerts, silences, API tokens and the work list (the same route
+ * code, over PostgreSQL), cabinets read from the registry and PostgreSQL's live states and
+ * registered there, health, metrics and /docs; the routes it does not serve answer 501
+ * AEDGW_ERR_EMBEDDED_ONLY. All state is in PostgreSQL, so any worker answers any request.
  */
 export class WorkerApi {
   readonly app: FastifyInstance
