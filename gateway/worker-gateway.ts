@@ -71,6 +71,8 @@ export class WorkerGateway {
         this.internalPort = typeof a === 'object' && a ? a.port : auth.port
       }
       this.did('internal', () => g.internal.close())
+      await g.api.start()
+      this.did('api', () => g.api.stop())
       await g.consumer.start()
       this.did('consumer', () => g.consumer.stop())
       // the batch in flight ends (and acks) before the connection closes
@@ -79,7 +81,7 @@ export class WorkerGateway {
       await this.stop()
       throw err
     }
-    log.info({ internal: this.internalPort, amqp_node: g.consumer.node }, 'worker started')
+    log.info({ internal: this.internalPort, api: g.api.port, amqp_node: g.consumer.node }, 'worker started')
   }
 
   async stop(): Promise<void> {
@@ -94,9 +96,9 @@ export class WorkerGateway {
     if (wasRunning) this.deps.log.info('worker stopped')
   }
 
-  /** The internal listener's port (broker-auth, /readyz, /metrics), or null when not served. */
-  addresses(): { internal: number | null } {
-    return { internal: this.internalPort }
+  /** The internal listener's port (broker-auth, /readyz, /metrics) and the public API's, or null when not served. */
+  addresses(): { internal: number | null; api: number | null } {
+    return { internal: this.internalPort, api: this.graph?.api.port ?? null }
   }
 
   /** The running worker's stages (tests look at its counts). */

@@ -6,6 +6,7 @@
  *
  *   npm run cluster [-- --cabinets N] [--workers N] [--base-port P] [--seed K]
  */
+import { randomBytes } from 'node:crypto'
 import { parseArgs } from 'node:util'
 import { buildFleet } from '../firmware-sim/fleet.ts'
 import { SecretStore } from '../firmware-sim/registration.ts'
@@ -31,9 +32,12 @@ const seed = Number(values.seed)
 const say = (line: string) => process.stdout.write(`${line}\n`)
 
 say('cluster: starting PostgreSQL, InfluxDB, three RabbitMQ nodes (about a minute) and the workers…')
+// the workers' public API: AEDGW_ADMIN_TOKEN if set, else one made for this run and printed
+const adminToken = process.env.AEDGW_ADMIN_TOKEN ?? `aedgw_${randomBytes(24).toString('base64url')}`
 const stack = await startStack({
   workers: Number(values.workers),
   basePort: Number(values['base-port']),
+  env: { AEDGW_ADMIN_TOKEN: adminToken },
   configYaml: 'cluster:\n  registry_refresh_ms: 1000\n',
 })
 let stopping = false
@@ -68,6 +72,8 @@ cluster: up. Ctrl-C stops all.
   Grafana datasource  InfluxDB (InfluxQL), URL ${stack.influxUrl}, database ${stack.influxDb}
                       (point dashboards/ at it: docs/grafana.md)
   workers             ${stack.workers.map((w) => `http://127.0.0.1:${w.internalPort}/readyz  /metrics`).join('\n                      ')}
+  REST API            ${stack.workers.map((w) => `http://127.0.0.1:${w.apiPort}/api/v1/alerts`).join('  ')}
+                      admin token ${adminToken} (any worker answers; docs/cluster.md)
 
   ${cabinets} cabinets registered (seed ${seed}); their secrets in ${SECRETS_FILE}.
   Run the simulator against the three nodes:
@@ -76,5 +82,4 @@ cluster: up. Ctrl-C stops all.
       --api-url ${SCOPE} --secrets-file ${SECRETS_FILE} --cabinets ${cabinets} --seed ${seed} --interval 10
 
   Kill a node to watch cabinets move:  kill -9 ${stack.beamPid(0) ?? '<beam pid of n1>'}   (n1)
-  Kill a worker:                       kill -9 ${stack.workers[0]?.process.pid ?? '<pid>'}
-  The workers' public API is not served in cluster mode yet (docs/cluster.md).`)
+  Kill a worker:                       kill -9 ${stack.workers[0]?.process.pid ?? '<pid>'}`)

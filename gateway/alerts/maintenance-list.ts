@@ -43,9 +43,9 @@ const bangkokDate = (ms: number) => new Date(ms + 7 * 3_600_000).toISOString().s
  */
 export function maintenanceList(
   deps: {
-    registry: Registry
-    state: LiveState
-    lifecycle: AlertLifecycle
+    registry: Pick<Registry, 'list'>
+    state: Pick<LiveState, 'get'>
+    lifecycle: Pick<AlertLifecycle, 'current'>
     thresholds: Thresholds
     minSamples: number
   },

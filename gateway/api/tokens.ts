@@ -8,6 +8,11 @@ export { ROLES, type Role, roleAtLeast, type TokenIdentity } from './roles.ts'
 // Tokens are random (192 bits), so a keyed hash without salt is safe and lets us look them up.
 const TOKEN_SALT = Buffer.from('aedgw-api-token')
 
+/** The keyed hash a token is stored and looked up by (the same in SQLite and PostgreSQL). */
+export function tokenHash(hasher: SecretHasher, token: string): Buffer {
+  return hasher.hash(token, TOKEN_SALT)
+}
+
 export interface ApiTokensDeps {
   store: TokenStore
   hasher: SecretHasher
@@ -73,7 +78,7 @@ export class ApiTokens {
   }
 
   private hash(token: string): Buffer {
-    return this.deps.hasher.hash(token, TOKEN_SALT)
+    return tokenHash(this.deps.hasher, token)
   }
 
   private now(): string {

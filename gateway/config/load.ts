@@ -54,6 +54,8 @@ const ENV_MAP: ReadonlyArray<[string, string[][], 'string' | 'int' | 'list']> = 
   ['AEDGW_AMQP_URLS', [['cluster', 'amqp_urls']], 'list'],
   ['AEDGW_POSTGRES_URL', [['cluster', 'postgres_url']], 'string'],
   ['AEDGW_BROKER_AUTH_PORT', [['cluster', 'auth', 'port']], 'int'],
+  ['AEDGW_WORKER_API_BIND', [['cluster', 'api', 'bind']], 'string'],
+  ['AEDGW_WORKER_API_PORT', [['cluster', 'api', 'port']], 'int'],
 ]
 
 function isPlain(v: unknown): v is Plain {

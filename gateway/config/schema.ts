@@ -110,6 +110,12 @@ export const configSchema = z
       delivery_poll_ms: z.number().int().min(10),
       delivery_claim_ms: z.number().int().min(100),
       auth: z.strictObject({ bind: z.string().min(1), port: port.nullable() }),
+      /** The worker's public REST API (docs/cluster.md, "The API in worker mode"); port null: not served. */
+      api: z.strictObject({
+        bind: z.string().min(1),
+        port: port.nullable(),
+        token_cache_ms: z.number().int().min(0),
+      }),
     }),
   })
   .strict()

@@ -112,6 +112,12 @@ export const ERRORS = {
     message: 'the MQTT broker is not running',
     action: 'wait for the gateway to start, or restart it',
   },
+  AEDGW_ERR_EMBEDDED_ONLY: {
+    status: 501,
+    message: 'this route is served only by a gateway in embedded mode, not by a cluster worker',
+    action:
+      'see docs/cluster.md (worker mode, the API): do it on the cluster’s own tools, or wait for a release that serves it',
+  },
   AEDGW_ERR_LINK_MALFORMED: {
     status: 401,
     message: 'this link is not a gateway link',

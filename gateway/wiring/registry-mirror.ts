@@ -92,9 +92,8 @@ export class RegistryMirror {
 }
 
 /**
- * Registers a cabinet straight into the PostgreSQL registry (the cluster's tools and tests: the
- * public API is not served by workers yet); returns its secret, stored only hashed with the
- * cluster's key.
+ * Registers a cabinet straight into the PostgreSQL registry (a worker's `POST /api/v1/cabinets`,
+ * the cluster's tools and tests); returns its secret, stored only hashed with the cluster's key.
  */
 export async function registerInPostgres(
   pool: pg.Pool,

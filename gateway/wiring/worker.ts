@@ -25,6 +25,7 @@ import { InfluxApi } from '../store/influx.ts'
 import { Outbox } from '../store/outbox.ts'
 import { describeCabinet } from './alerting.ts'
 import { RegistryMirror } from './registry-mirror.ts'
+import { WorkerApi } from './worker-api.ts'
 import { WorkerFeeds } from './worker-feeds.ts'
 import { WorkerIngest } from './worker-ingest.ts'
 
@@ -45,6 +46,8 @@ export interface WorkerGraph {
   feeds: WorkerFeeds
   /** The internal listener: broker-auth for RabbitMQ, /readyz, /metrics. */
   internal: FastifyInstance
+  /** The public REST API (cluster.api). */
+  api: WorkerApi
 }
 
 /**
@@ -176,5 +179,26 @@ export async function buildWorker(
   internal.get('/metrics', async (_req, reply) =>
     reply.type(metrics.registry.contentType).send(await metrics.registry.metrics()),
   )
-  return { pool, metrics, registry, influx, outbox, ingest, consumer, sender, sweep, feeds, internal }
+  const api = new WorkerApi({
+    config,
+    log: child('api'),
+    clock,
+    pool,
+    hasher,
+    tx,
+    notices,
+    registry,
+    metrics,
+    readiness: () => ({
+      ready: consumer.node !== null,
+      detail: {
+        amqp_node: consumer.node,
+        ...ingest.counts,
+        sweep_leader: sweep.leader,
+        feeds_leader: feeds.leaders(),
+      },
+    }),
+    onQueued: () => sender.wake(),
+  })
+  return { pool, metrics, registry, influx, outbox, ingest, consumer, sender, sweep, feeds, internal, api }
 }

@@ -51,6 +51,8 @@ export interface WorkerProcess {
   index: number
   process: ChildProcess
   internalPort: number
+  /** The worker's public REST API. */
+  apiPort: number
   output(): string
   exited: Promise<number | string>
 }
@@ -96,6 +98,7 @@ export async function startStack(o: StackOptions): Promise<Stack> {
     const influxDb = o.influxDb ?? 'aedgw'
     const hashKey = randomBytes(32)
     const internalPorts = await Promise.all(Array.from({ length: o.workers }, () => freePort()))
+    const apiPorts = await Promise.all(Array.from({ length: o.workers }, () => freePort()))
     const proxy = await startAuthProxy(internalPorts)
     cleanups.push(() => new Promise<void>((r) => proxy.server.close(() => r())))
     const rabbit: RabbitClusterOptions = {
@@ -134,6 +137,8 @@ export async function startStack(o: StackOptions): Promise<Stack> {
           AEDGW_INFLUX_URL: influxUrl as string,
           AEDGW_INFLUX_DB: influxDb,
           AEDGW_BROKER_AUTH_PORT: String(port),
+          AEDGW_WORKER_API_BIND: '127.0.0.1',
+          AEDGW_WORKER_API_PORT: String(apiPorts[index]),
           ...o.env,
         },
       })
@@ -141,6 +146,7 @@ export async function startStack(o: StackOptions): Promise<Stack> {
         index,
         process: child,
         internalPort: port,
+        apiPort: apiPorts[index] as number,
         output: captureOutput(child),
         exited: exitOf(child),
       }

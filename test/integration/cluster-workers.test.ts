@@ -91,6 +91,20 @@ const ALERTS_YAML = `alerts:
         escalations: [{ after_ms: 1500, receiver: default }]
 `
 const db = `cluster_workers_${process.pid}`
+const ADMIN_TOKEN = 'cluster-test-admin-token-0123456789'
+
+/** A request to worker `index`'s public REST API with the admin token. */
+async function api(index: number, method: string, path: string, body?: unknown) {
+  const res = await fetch(`http://127.0.0.1:${stack.workers[index]?.apiPort}${path}`, {
+    method,
+    headers: {
+      authorization: `Bearer ${ADMIN_TOKEN}`,
+      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+    },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  })
+  return { status: res.status, body: (await res.json()) as Record<string, any> }
+}
 
 describe.runIf(postgresAvailable())('cluster mode: two workers on a three-node RabbitMQ cluster', () => {
   beforeAll(async () => {
@@ -101,7 +115,11 @@ describe.runIf(postgresAvailable())('cluster mode: two workers on a three-node R
       influxUrl: influxUrl(),
       influxDb: db,
       configYaml: WORKER_YAML + ALERTS_YAML,
-      env: { AEDGW_WEBHOOK_URL: receiver.url, AEDGW_WEBHOOK_SECRET: 'cluster-test-webhook-secret' },
+      env: {
+        AEDGW_WEBHOOK_URL: receiver.url,
+        AEDGW_WEBHOOK_SECRET: 'cluster-test-webhook-secret',
+        AEDGW_ADMIN_TOKEN: ADMIN_TOKEN,
+      },
     })
     secrets = await registerCabinets(stack, [
       ...FLEET,
@@ -180,6 +198,14 @@ describe.runIf(postgresAvailable())('cluster mode: two workers on a three-node R
       status: 'firing',
       alerts: [{ type: 'door_open' }],
     })
+    // the workers' REST API: either lists it, one acknowledges, the other resolves (one notification)
+    const listed = await api(1, 'GET', `/api/v1/alerts?state=open&cabinet=${id}`)
+    expect(listed.body.items).toHaveLength(1)
+    const alertId = listed.body.items[0].id as string
+    expect((await api(0, 'POST', `/api/v1/alerts/${alertId}/ack`, {})).body.state).toBe('acknowledged')
+    expect((await api(1, 'POST', `/api/v1/alerts/${alertId}/resolve`, {})).body.state).toBe('resolved')
+    await until(() => receiver.forCabinet(id).length >= 2)
+    expect(JSON.parse(receiver.forCabinet(id)[1]?.body ?? '{}')).toMatchObject({ status: 'resolved' })
   }, 60_000)
 
   it('sends the notification again under the same key when the worker sending it is SIGKILLed mid-delivery, and only that', async () => {
@@ -265,36 +291,27 @@ describe.runIf(postgresAvailable())('cluster mode: two workers on a three-node R
     }, 180_000)
 
     it('opens the alert of a silenced cabinet without notifying, and notifies once the silence ends', async () => {
-      const pool = createPgPool({ url: stack.postgresUrl, max: 1 })
-      try {
-        const silences = new PgSilenceStore(pool)
-        const now = Date.now()
-        const silence: Silence = {
-          id: 'si_cluster_test',
-          matchers: [{ name: 'cabinet', value: SILENCED, is_regex: false, is_equal: true }],
-          starts_ms: now - 1000,
-          ends_ms: now + 600_000,
-          created_by: 'test',
-          comment: 'technician on site',
-          created_ms: now,
-        }
-        await silences.insert(silence)
-        await publish(SILENCED, [['event', { seq: 1, type: 'door_open' }]])
-        await until(async () => (await alertsOf(SILENCED, 'door_open')).length === 1)
-        await sleep(3000)
-        expect(receiver.forCabinet(SILENCED)).toEqual([])
-        await silences.update({ ...silence, ends_ms: Date.now() })
-        await until(() => receiver.forCabinet(SILENCED).length >= 1)
-        await sleep(2000)
-        const posts = receiver.forCabinet(SILENCED)
-        expect(posts).toHaveLength(1)
-        expect(JSON.parse(posts[0]?.body ?? '{}')).toMatchObject({
-          status: 'firing',
-          alerts: [{ type: 'door_open', cabinet_id: SILENCED }],
-        })
-      } finally {
-        await pool.end()
-      }
+      // made through one worker's API, expired through the other's
+      const made = await api(0, 'POST', '/api/v1/silences', {
+        matchers: [`cabinet=${SILENCED}`],
+        ends_at: new Date(Date.now() + 600_000).toISOString(),
+        created_by: 'test',
+        comment: 'technician on site',
+      })
+      expect(made.status).toBe(201)
+      await publish(SILENCED, [['event', { seq: 1, type: 'door_open' }]])
+      await until(async () => (await alertsOf(SILENCED, 'door_open')).length === 1)
+      await sleep(3000)
+      expect(receiver.forCabinet(SILENCED)).toEqual([])
+      expect((await api(1, 'DELETE', `/api/v1/silences/${made.body.id}`)).body.status).toBe('expired')
+      await until(() => receiver.forCabinet(SILENCED).length >= 1)
+      await sleep(2000)
+      const posts = receiver.forCabinet(SILENCED)
+      expect(posts).toHaveLength(1)
+      expect(JSON.parse(posts[0]?.body ?? '{}')).toMatchObject({
+        status: 'firing',
+        alerts: [{ type: 'door_open', cabinet_id: SILENCED }],
+      })
     }, 60_000)
 
     it('notifies neither the opening nor the resolution of an alert within a maintenance window', async () => {

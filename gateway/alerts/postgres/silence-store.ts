@@ -24,6 +24,12 @@ export class PgSilenceStore implements AsyncPort<SilenceStore> {
     return rows.map((r) => r.data)
   }
 
+  /** One silence by id, or null (the API's expire). */
+  async get(id: string): Promise<Silence | null> {
+    const { rows } = await this.db.query<{ data: Silence }>('SELECT data FROM silences WHERE id = $1', [id])
+    return rows[0]?.data ?? null
+  }
+
   async insert(s: Silence): Promise<void> {
     await this.db.query('INSERT INTO silences (id, ends_ms, data) VALUES ($1, $2, $3)', [
       s.id,

@@ -1,12 +1,28 @@
 import type { FastifyInstance } from 'fastify'
 import { z } from 'zod'
 import { AedgwError } from '../../lib/errors.ts'
-import { requireRole } from '../auth.ts'
+import { requireRole, type TokenLookup } from '../auth.ts'
 import type { ApiContext } from '../context.ts'
 import { parseOr400 } from '../errors.ts'
-import { ROLES } from '../tokens.ts'
+import type { StoredToken } from '../ports.ts'
+import { ROLES, type Role } from '../tokens.ts'
+
+type MaybeAsync<T> = T | Promise<T>
+
+/** Token management: `ApiTokens` (SQLite) answers at once, `PgApiTokens` (worker mode) after its query. */
+export interface TokenAdmin extends TokenLookup {
+  create(name: string, role: Role, expiresMs: number | null): MaybeAsync<string>
+  list(): MaybeAsync<StoredToken[]>
+  revoke(id: string): MaybeAsync<StoredToken | null>
+}
 
 export function adminRoutes(app: FastifyInstance, ctx: ApiContext): void {
+  tokenRoutes(app, ctx)
+  quarantineRoutes(app, ctx)
+}
+
+/** Create, list and revoke API tokens (admin). */
+export function tokenRoutes(app: FastifyInstance, ctx: { tokens: TokenAdmin; clock: () => number }): void {
   const admin = requireRole(ctx.tokens, 'admin')
 
   app.post(
@@ -26,7 +42,7 @@ export function adminRoutes(app: FastifyInstance, ctx: ApiContext): void {
         req.body,
       )
       const expires = body.expires_at ?? null
-      const token = ctx.tokens.create(body.name, body.role, expires)
+      const token = await ctx.tokens.create(body.name, body.role, expires)
       req.log.info(
         { audit: 'token_created', name: body.name, role: body.role, by: req.tokenName },
         'token created',
@@ -45,7 +61,7 @@ export function adminRoutes(app: FastifyInstance, ctx: ApiContext): void {
     { preHandler: admin, schema: { tags: ['admin'], summary: 'API tokens (ids, never the tokens)' } },
     async () => {
       const now = ctx.clock()
-      const items = ctx.tokens.list().map((t) => ({
+      const items = (await ctx.tokens.list()).map((t) => ({
         id: t.id,
         name: t.name,
         role: t.role,
@@ -63,7 +79,7 @@ export function adminRoutes(app: FastifyInstance, ctx: ApiContext): void {
     { preHandler: admin, schema: { tags: ['admin'], summary: 'Revoke an API token (audited)' } },
     async (req) => {
       const { id } = parseOr400(z.object({ id: z.string().regex(/^[0-9a-f]{16}$/) }), req.params)
-      const removed = ctx.tokens.revoke(id)
+      const removed = await ctx.tokens.revoke(id)
       if (!removed) throw new AedgwError('AEDGW_ERR_NOT_FOUND', `no token ${id}`)
       req.log.warn(
         { audit: 'token_revoked', token_id: id, name: removed.name, role: removed.role, by: req.tokenName },
@@ -72,7 +88,11 @@ export function adminRoutes(app: FastifyInstance, ctx: ApiContext): void {
       return { id, name: removed.name, role: removed.role, revoked: true }
     },
   )
+}
 
+/** Rejected payloads and refused lines (admin). */
+function quarantineRoutes(app: FastifyInstance, ctx: ApiContext): void {
+  const admin = requireRole(ctx.tokens, 'admin')
   app.get(
     '/api/v1/quarantine',
     {

@@ -1,11 +1,32 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify'
 import { z } from 'zod'
-import type { AlertService } from '../../alerts/alert-service.ts'
+import type { AlertFilter } from '../../alerts/alert-store.ts'
 import type { Alert, Transition } from '../../alerts/types.ts'
 import { AedgwError } from '../../lib/errors.ts'
-import { requireRole } from '../auth.ts'
-import type { ApiContext } from '../context.ts'
+import { requireRole, type TokenLookup } from '../auth.ts'
 import { parseOr400 } from '../errors.ts'
+
+type MaybeAsync<T> = T | Promise<T>
+
+/**
+ * What the alert routes need: `AlertService` (embedded: the lifecycle in memory, SQLite) answers
+ * at once; `PgAlertService` (worker mode: PostgreSQL, under the cabinet's lock) after its
+ * transaction. Errors are the same codes either way.
+ */
+export interface AlertApi {
+  list(filter: AlertFilter): MaybeAsync<Alert[]>
+  get(id: string): MaybeAsync<{ alert: Alert; transitions: Transition[] } | null>
+  acknowledge(id: string, by: string, comment: string | null): MaybeAsync<Alert>
+  assign(
+    id: string,
+    assignee: string | null,
+    team: string | null,
+    by: string,
+    comment: string | null,
+  ): MaybeAsync<Alert>
+  comment(id: string, by: string, comment: string): MaybeAsync<Alert | null>
+  resolve(id: string, by: string, comment: string | null): MaybeAsync<Alert | null>
+}
 
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString())
 
@@ -95,7 +116,7 @@ function actor(req: FastifyRequest, by: string | undefined): string {
   return by ? `${by} via ${token}` : token
 }
 
-export function alertRoutes(app: FastifyInstance, ctx: ApiContext, alerts: AlertService): void {
+export function alertRoutes(app: FastifyInstance, ctx: { tokens: TokenLookup }, alerts: AlertApi): void {
   const viewer = requireRole(ctx.tokens, 'viewer')
   const maintainer = requireRole(ctx.tokens, 'maintainer')
   const tags = ['alerts']
@@ -108,7 +129,7 @@ export function alertRoutes(app: FastifyInstance, ctx: ApiContext, alerts: Alert
     },
     async (req) => {
       const q = parseOr400(listQuery, req.query)
-      const items = alerts.list({ ...q, states: q.state }).map(alertView)
+      const items = (await alerts.list({ ...q, states: q.state })).map(alertView)
       return { items, count: items.length }
     },
   )
@@ -118,7 +139,7 @@ export function alertRoutes(app: FastifyInstance, ctx: ApiContext, alerts: Alert
     { preHandler: viewer, schema: { tags, summary: 'One alert with every transition' } },
     async (req) => {
       const { id } = parseOr400(idParams, req.params)
-      const found = alerts.get(id)
+      const found = await alerts.get(id)
       if (!found) throw new AedgwError('AEDGW_ERR_NOT_FOUND', `no alert ${id}`)
       return { ...alertView(found.alert), transitions: found.transitions.map(transitionView) }
     },
@@ -133,7 +154,7 @@ export function alertRoutes(app: FastifyInstance, ctx: ApiContext, alerts: Alert
     async (req) => {
       const { id } = parseOr400(idParams, req.params)
       const b = parseOr400(actBody, req.body ?? {})
-      return alertView(alerts.acknowledge(id, actor(req, b.by), b.comment ?? null))
+      return alertView(await alerts.acknowledge(id, actor(req, b.by), b.comment ?? null))
     },
   )
 
@@ -146,7 +167,7 @@ export function alertRoutes(app: FastifyInstance, ctx: ApiContext, alerts: Alert
     async (req) => {
       const { id } = parseOr400(idParams, req.params)
       const b = parseOr400(actBody, req.body ?? {})
-      const a = alerts.resolve(id, actor(req, b.by), b.comment ?? null)
+      const a = await alerts.resolve(id, actor(req, b.by), b.comment ?? null)
       if (!a) throw new AedgwError('AEDGW_ERR_NOT_FOUND', `no alert ${id}`)
       return alertView(a)
     },
@@ -161,7 +182,7 @@ export function alertRoutes(app: FastifyInstance, ctx: ApiContext, alerts: Alert
     async (req) => {
       const { id } = parseOr400(idParams, req.params)
       const b = parseOr400(commentBody, req.body)
-      const a = alerts.comment(id, actor(req, b.by), b.comment)
+      const a = await alerts.comment(id, actor(req, b.by), b.comment)
       if (!a) throw new AedgwError('AEDGW_ERR_NOT_FOUND', `no alert ${id}`)
       return alertView(a)
     },
@@ -173,7 +194,9 @@ export function alertRoutes(app: FastifyInstance, ctx: ApiContext, alerts: Alert
     async (req) => {
       const { id } = parseOr400(idParams, req.params)
       const b = parseOr400(assignBody, req.body)
-      return alertView(alerts.assign(id, b.assignee, b.team ?? null, actor(req, b.by), b.comment ?? null))
+      return alertView(
+        await alerts.assign(id, b.assignee, b.team ?? null, actor(req, b.by), b.comment ?? null),
+      )
     },
   )
 }

@@ -1,9 +1,8 @@
 import type { FastifyInstance } from 'fastify'
 import { z } from 'zod'
-import type { MaintenanceService } from '../../alerts/maintenance-list.ts'
-import { workListCsv } from '../../alerts/maintenance-list.ts'
+import { type WorkList, workListCsv } from '../../alerts/maintenance-list.ts'
 import { workListByImpact } from '../../coverage/work-list.ts'
-import { requireRole } from '../auth.ts'
+import { requireRole, type TokenLookup } from '../auth.ts'
 import type { ApiContext } from '../context.ts'
 import { parseOr400 } from '../errors.ts'
 
@@ -14,8 +13,9 @@ const query = z.strictObject({
 
 export function maintenanceRoutes(
   app: FastifyInstance,
-  ctx: ApiContext,
-  maintenance: Pick<MaintenanceService, 'list'>,
+  ctx: { tokens: TokenLookup } & Pick<ApiContext, 'coverage'>,
+  // MaintenanceService (embedded) answers at once; worker mode's after reading PostgreSQL
+  maintenance: { list(withinDays: number): WorkList | Promise<WorkList> },
 ): void {
   const viewer = requireRole(ctx.tokens, 'viewer')
   app.get(
@@ -30,7 +30,7 @@ export function maintenanceRoutes(
     },
     async (req, reply) => {
       const q = parseOr400(query, req.query)
-      const raw = maintenance.list(q.within_days)
+      const raw = await maintenance.list(q.within_days)
       const coverage = ctx.coverage?.live
       const list = coverage ? workListByImpact(raw, (id) => coverage.impactOf(id)) : raw
       const csv =

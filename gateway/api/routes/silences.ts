@@ -4,8 +4,7 @@ import { matcherProblem, parseMatcher } from '../../alerts/matchers.ts'
 import { nextOccurrence, recurrenceSchema } from '../../alerts/recurrence.ts'
 import { OPEN_ENDED, type Silence, type Silences } from '../../alerts/silences.ts'
 import { AedgwError } from '../../lib/errors.ts'
-import { requireRole } from '../auth.ts'
-import type { ApiContext } from '../context.ts'
+import { requireRole, type TokenLookup } from '../auth.ts'
 import { parseOr400 } from '../errors.ts'
 
 const matcher = z.union([
@@ -68,10 +67,24 @@ function view(s: Silence, now: number, silences: Pick<Silences, 'activeAt'>) {
   }
 }
 
-/** What the API may do with silences. */
-export type SilenceService = Pick<Silences, 'list' | 'create' | 'expire' | 'activeAt'>
+type MaybeAsync<T> = T | Promise<T>
 
-export function silenceRoutes(app: FastifyInstance, ctx: ApiContext, silences: SilenceService): void {
+/**
+ * What the API may do with silences: `Silences` (embedded, SQLite) answers at once,
+ * `PgSilences` (worker mode, PostgreSQL) after its query.
+ */
+export interface SilenceService {
+  list(): MaybeAsync<Silence[]>
+  create(input: Parameters<Silences['create']>[0]): MaybeAsync<Silence>
+  expire(id: string): MaybeAsync<Silence>
+  activeAt: Silences['activeAt']
+}
+
+export function silenceRoutes(
+  app: FastifyInstance,
+  ctx: { tokens: TokenLookup; clock: () => number },
+  silences: SilenceService,
+): void {
   const viewer = requireRole(ctx.tokens, 'viewer')
   const maintainer = requireRole(ctx.tokens, 'maintainer')
   const tags = ['silences']
@@ -81,7 +94,7 @@ export function silenceRoutes(app: FastifyInstance, ctx: ApiContext, silences: S
     { preHandler: viewer, schema: { tags, summary: 'Silences (Alertmanager-style matchers)' } },
     async () => {
       const now = ctx.clock()
-      const items = silences.list().map((s) => view(s, now, silences))
+      const items = (await silences.list()).map((s) => view(s, now, silences))
       return { items, count: items.length }
     },
   )
@@ -96,7 +109,7 @@ export function silenceRoutes(app: FastifyInstance, ctx: ApiContext, silences: S
       const b = parseOr400(createBody, req.body)
       if (b.ends_at === undefined && !b.recurrence)
         throw new AedgwError('AEDGW_ERR_VALIDATION', 'ends_at: required unless the silence has a recurrence')
-      const s = silences.create({
+      const s = await silences.create({
         matchers: b.matchers,
         starts_ms: b.starts_at ?? ctx.clock(),
         ends_ms: b.ends_at ?? OPEN_ENDED,
@@ -113,7 +126,7 @@ export function silenceRoutes(app: FastifyInstance, ctx: ApiContext, silences: S
     { preHandler: maintainer, schema: { tags, summary: 'Expire a silence now' } },
     async (req) => {
       const { id } = parseOr400(z.object({ id: z.string().min(1).max(64) }), req.params)
-      return view(silences.expire(id), ctx.clock(), silences)
+      return view(await silences.expire(id), ctx.clock(), silences)
     },
   )
 }
