@@ -12,6 +12,7 @@ if (isMainThread) {
   process.on('SIGUSR2', () => {
     const session = new Session()
     session.connect()
-    session.post('HeapProfiler.collectGarbage', () => session.disconnect())
+    // disconnecting inside the callback deadlocks the main thread (Node 20): a turn later
+    session.post('HeapProfiler.collectGarbage', () => setImmediate(() => session.disconnect()))
   })
 }

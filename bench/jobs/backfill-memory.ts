@@ -19,6 +19,8 @@ export interface BackfillMemory {
   rss_before_mib: number
   /** VmRSS once the outbox is empty and the gateway has settled. */
   rss_after_mib: number
+  /** VmRSS 30 s after the outbox was empty, the cabinets live (once V8 or the gateway could reduce its heap). */
+  rss_after_30s_mib: number
   /** VmRSS right after that, once the main isolate collected all it could (bench/gc-hook.mjs). */
   rss_after_gc_mib: number
   /** VmHWM: the highest resident size the gateway reached during the run. */
@@ -35,6 +37,7 @@ const CABINETS = 300
 /** The demo's backfill cadence (scripts/demo.ts): one heartbeat every 30 minutes of history. */
 const INTERVAL_S = 1800
 const SETTLE_MS = 5000
+const LATER_MS = 30_000
 const mib = (b: number) => Number((b / 2 ** 20).toFixed(1))
 
 async function vmHwm(pid: number): Promise<number> {
@@ -115,6 +118,8 @@ export async function backfillMemory(
     await new Promise((r) => setTimeout(r, SETTLE_MS))
     const after = (await rssBytes(pid)) ?? Number.NaN
     const m = await metrics()
+    await new Promise((r) => setTimeout(r, LATER_MS - SETTLE_MS))
+    const later = (await rssBytes(pid)) ?? Number.NaN
     const afterGc = await rssAfterGc(pid)
     return {
       cabinets: CABINETS,
@@ -130,6 +135,7 @@ export async function backfillMemory(
       drain_seconds: Number(drainSeconds.toFixed(1)),
       rss_before_mib: mib(before),
       rss_after_mib: mib(after),
+      rss_after_30s_mib: mib(later),
       rss_after_gc_mib: mib(afterGc),
       rss_peak_mib: mib(await vmHwm(pid)),
       heap_used_mib: mib(gauge(m, 'aedgw_nodejs_heap_size_used_bytes')),

@@ -4,6 +4,7 @@ import { type AddressInfo, createServer, type Server } from 'node:net'
 import { createServer as createTlsServer } from 'node:tls'
 import { Aedes, type AedesPublishPacket, type Client } from 'aedes'
 import { AedgwError } from '../lib/errors.ts'
+import { HeapRelease } from './heap-release.ts'
 import { type BrokerDeps, BrokerHooks } from './hooks.ts'
 import { InflightGate } from './inflight-gate.ts'
 import { PacketGuard } from './packet-guard.ts'
@@ -41,12 +42,14 @@ export class Broker extends EventEmitter {
    * backfill of 300 cabinets (64 in flight each) held 19,000 without it.
    */
   private readonly gate: InflightGate
+  private readonly heapRelease: HeapRelease
 
   constructor(deps: BrokerDeps) {
     super()
     this.deps = deps
     const most = deps.config.mqtt.max_in_flight
     this.gate = new InflightGate(most, Math.floor(most / 2))
+    this.heapRelease = new HeapRelease(deps.log)
     this.hooks = new BrokerHooks(deps, this.gate)
   }
 
@@ -69,6 +72,8 @@ export class Broker extends EventEmitter {
       this.reapDeadClients()
       this.hooks.sweep()
       this.gate.sweep()
+      const gate = this.gate.snapshot()
+      this.heapRelease.sweep(gate.closings, gate.held_connections > 0)
     }, REAP_INTERVAL_MS)
     this.reaper.unref()
     aedes.on('client', (client) => {
