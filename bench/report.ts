@@ -8,7 +8,17 @@ import type { InfluxLimit } from './jobs/influx-limit.ts'
 import type { LoadResult } from './jobs/load.ts'
 import type { Sweep } from './jobs/sweep.ts'
 import { memoryChart, type Resources, resourcesMarkdown } from './resources.ts'
-import { CABINETS, DRAIN, LOADERS, QUICK, RATES, SECONDS, STEP_SECONDS, WINDOW } from './settings.ts'
+import {
+  CABINETS,
+  DRAIN,
+  LOADERS,
+  QUICK,
+  QUICK_NOTE,
+  RATES,
+  SECONDS,
+  STEP_SECONDS,
+  WINDOW,
+} from './settings.ts'
 import { lineChart } from './svg.ts'
 
 export interface BenchFigures {
@@ -128,7 +138,7 @@ export function reportMarkdown(r: Report, stamp: string): string {
 
 Machine: ${r.machine.cores} cores (${r.machine.cpu}), ${r.machine.memory_gib} GiB, load average ${r.machine.loadavg_start.join(' ')} at the start and ${r.machine.loadavg_end.join(' ')} at the end; ${r.machine.note}.
 Versions: Node ${r.versions.node}, aedes ${r.versions.aedes}, ${r.versions.influxd}, ${r.versions.mosquitto}, Node-RED ${r.versions.node_red} with node-red-contrib-influxdb ${r.versions.node_red_contrib_influxdb}.
-Load: ${r.settings.cabinets} cabinets over ${r.settings.loaders} processes, QoS 1 heartbeats; sweep steps of ${r.settings.step_seconds} s open loop, then up to ${r.settings.drain_max_seconds} s for the last points.
+Load: ${r.settings.cabinets} cabinets over ${r.settings.loaders} processes, QoS 1 heartbeats; sweep steps of ${r.settings.step_seconds} s open loop, then up to ${r.settings.drain_max_seconds} s for the last points.${QUICK_NOTE ? `\nThis is a ${QUICK_NOTE}.` : ''}
 
 ## Sustained stored heartbeats/s (highest stored rate with nothing acknowledged lost)
 

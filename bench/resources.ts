@@ -1,7 +1,7 @@
 import { join } from 'node:path'
 import { type BackfillMemory, backfillMemory } from './jobs/backfill-memory.ts'
 import { webhookReceiver } from './jobs/door-to-webhook.ts'
-import { startBenchGateway } from './jobs/gateway.ts'
+import { rssAfterGc, startBenchGateway } from './jobs/gateway.ts'
 import { type IdleMemory, idleMemory } from './jobs/memory.ts'
 import { type OutageDrain, outageDrain } from './jobs/outage.ts'
 import { startMosquitto } from './jobs/peer.ts'
@@ -29,7 +29,9 @@ export async function runResources(
   progress.step(first, `Ours: memory per idle connection (registering ${most} cabinets)`)
   const idleHook = await webhookReceiver()
   const idleGw = await startBenchGateway(join(dir, 'idle'), influxUrl, idleHook.url, most, 'idle')
-  const gateway = await idleMemory('Ours', idleGw.pid, idleGw.mqttUrl, idleGw.creds, dir, progress)
+  const gateway = await idleMemory('Ours', idleGw.pid, idleGw.mqttUrl, idleGw.creds, dir, progress, () =>
+    rssAfterGc(idleGw.pid),
+  )
   await idleGw.stop()
   idleHook.close()
 
@@ -52,13 +54,14 @@ function memoryTable(r: Resources): string {
   const g = r.memory.gateway.points
   const m = r.memory.mosquitto.points
   return [
-    '| idle connections | gateway RSS MiB | gateway KiB/conn | Mosquitto RSS MiB | Mosquitto KiB/conn | gateway / Mosquitto per conn |',
-    '| ---: | ---: | ---: | ---: | ---: | ---: |',
+    '| idle connections | gateway RSS MiB | gateway KiB/conn | after a full GC: RSS MiB, KiB/conn | Mosquitto RSS MiB | Mosquitto KiB/conn | gateway / Mosquitto per conn |',
+    '| ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
     ...g.map((p, i) => {
       const q = m[i]
       const ratio =
         q && q.kib_per_connection > 0 ? (p.kib_per_connection / q.kib_per_connection).toFixed(1) : 'n/a'
-      return `| ${p.connections} | ${p.rss_mib} | ${p.kib_per_connection} | ${q?.rss_mib ?? 'n/a'} | ${q?.kib_per_connection ?? 'n/a'} | ${ratio} |`
+      const gc = p.rss_gc_mib === undefined ? 'n/a' : `${p.rss_gc_mib}, ${p.kib_per_connection_gc}`
+      return `| ${p.connections} | ${p.rss_mib} | ${p.kib_per_connection} | ${gc} | ${q?.rss_mib ?? 'n/a'} | ${q?.kib_per_connection ?? 'n/a'} | ${ratio} |`
     }),
   ].join('\n')
 }
@@ -72,7 +75,7 @@ export function resourcesMarkdown(r: Resources, stamp: string): string {
   const o = r.outage
   return `## Memory per idle connection
 
-RSS growth over the RSS before the first connection, divided by the connections (gateway before: ${r.memory.gateway.rss_before_mib} MiB, open files limit ${r.memory.gateway.open_files_limit}; Mosquitto before: ${r.memory.mosquitto.rss_before_mib} MiB). Each step's connections come from their own load processes and 127.0.0.x source addresses. Goal: ≤ 10 KiB per connection at 19,000: ${last && last.connections >= 19000 ? `${last.kib_per_connection} KiB, ${mark(last.kib_per_connection <= 10)}` : 'not measured in this run (19,000 in the full run)'}.
+RSS growth over the RSS before the first connection, divided by the connections (gateway before: ${r.memory.gateway.rss_before_mib} MiB, ${r.memory.gateway.rss_before_gc_mib ?? 'n/a'} MiB after a full GC, open files limit ${r.memory.gateway.open_files_limit}; Mosquitto before: ${r.memory.mosquitto.rss_before_mib} MiB). Each step's connections come from their own load processes and 127.0.0.x source addresses. The gateway is also read after a full garbage collection before each reading (bench/gc-hook.mjs), which does not depend on when V8 last collected: that figure is the one the goal is held to. Goal: ≤ 10 KiB per connection at 19,000: ${last && last.connections >= 19000 ? `${last.kib_per_connection_gc ?? last.kib_per_connection} KiB, ${mark((last.kib_per_connection_gc ?? last.kib_per_connection) <= 10)}` : 'not measured in this run (19,000 in the full run)'}.
 
 ${memoryTable(r)}
 
@@ -80,7 +83,7 @@ ${memoryTable(r)}
 
 ## Resident memory after a backfill
 
-${b.cabinets} cabinets (the demo's fleet, default configuration), ${b.note}: ${b.messages} messages acknowledged in ${b.backfill_seconds} s, outbox empty ${b.drain_seconds} s later. Gateway VmRSS ${b.rss_before_mib} MiB before, **${b.rss_after_mib} MiB** after (peak ${b.rss_peak_mib} MiB). Goal ≤ 200 MB (190.7 MiB): ${mark(b.rss_after_mib * 2 ** 20 <= 200e6)}.
+${b.cabinets} cabinets (the demo's fleet, default configuration), ${b.note}: ${b.messages} messages acknowledged in ${b.backfill_seconds} s, outbox empty ${b.drain_seconds} s later. Gateway VmRSS ${b.rss_before_mib} MiB before, **${b.rss_after_mib} MiB** after (peak ${b.rss_peak_mib} MiB; ${b.rss_after_30s_mib} MiB 30 s after; ${b.rss_after_gc_mib} MiB once the main isolate collected all it could; its heap then held ${b.heap_used_mib} MiB live of ${b.heap_total_mib} MiB). Goal ≤ 200 MB (190.7 MiB): ${mark(b.rss_after_mib * 2 ** 20 <= 200e6)}.
 
 ## InfluxDB outage under steady load
 

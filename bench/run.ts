@@ -12,6 +12,7 @@ import { influxLimit } from './jobs/influx-limit.ts'
 import { startMosquitto, startNodeRed } from './jobs/peer.ts'
 import { pgSweepBench } from './jobs/pg-sweep.ts'
 import { sweep } from './jobs/sweep.ts'
+import { phaseAlone } from './phase-alone.ts'
 import { Progress } from './progress.ts'
 import { writeReport, writeResourcesReport } from './report.ts'
 import { RESOURCE_PHASES, runResources } from './resources.ts'
@@ -22,15 +23,18 @@ heartbeats: Limit 1 (line protocol straight into InfluxDB), Limit 2 (bare aedes)
 offered-rate sweep of the gateway (Ours) and of Mosquitto 2 + Node-RED 4 (Peer): acknowledged/s,
 stored/s, acknowledged but never stored, publish→PUBACK and publish→stored p50/p99; door-open →
 webhook at half the gateway's sustained rate; memory per idle connection, gateway and Mosquitto;
-resident memory with 300 cabinets after a 14-day backfill (3 days with --quick); an InfluxDB
-outage under steady load, 10 minutes (45 s with --quick): build-up and drain rates.
-Writes bench/results/{date}-{commit}.json, .md and SVG charts. --quick takes about 6 minutes,
+resident memory with 300 cabinets after a 14-day backfill (2 days with --quick); an InfluxDB
+outage under steady load, 10 minutes (30 s with --quick): build-up and drain rates.
+Writes bench/results/{date}-{commit}.json, .md and SVG charts. --quick takes about 3 minutes
+and says what it shortens,
 the full run about 40. --only resources runs the memory and outage phases alone. Installs Debian's mosquitto (as root) and bench/peer/ (npm ci) when missing.
 Env: BENCH_CABINETS, BENCH_LOADERS, BENCH_WINDOW, BENCH_SECONDS, BENCH_STEP_SECONDS, BENCH_RATES,
 BENCH_DRAIN, BENCH_IDLE, BENCH_PROBES (see bench/settings.ts), BENCH_BACKFILL_DAYS,
 BENCH_OUTAGE_SECONDS, BENCH_OUTAGE_RATE. The full run then runs
 bench/nearest.ts (the nearest-AED index). --only door: the door → webhook job alone, at
-BENCH_DOOR_RATE heartbeats/s (bench/door-alone.ts).
+BENCH_DOOR_RATE heartbeats/s (bench/door-alone.ts). --only backfill, --only idle: that memory
+phase alone, the gateway only (bench/phase-alone.ts), one JSON line; --only closed: the gateway's
+acknowledged rate under the closed-loop load (BENCH_CABINETS, BENCH_WINDOW, BENCH_SECONDS).
 npm run bench -- --cluster: only cluster mode (bench/jobs/cluster.ts): acknowledged and stored
 rate with one worker and with two, idle connections over three RabbitMQ nodes and memory per
 connection; appends to bench/results/cluster/cluster-bench.jsonl.
@@ -119,5 +123,7 @@ if (process.argv.includes('--help') || process.argv.includes('-h')) process.stdo
 else if (process.argv.includes('--cluster')) await clusterBench()
 else if (process.argv.includes('--pg-sweep')) await pgSweepBench()
 else if (ONLY === 'door') await doorAlone()
-else if (ONLY !== null && ONLY !== 'resources') process.stdout.write(`--only takes: door, resources\n${HELP}`)
+else if (ONLY === 'backfill' || ONLY === 'idle' || ONLY === 'closed') await phaseAlone(ONLY)
+else if (ONLY !== null && ONLY !== 'resources')
+  process.stdout.write(`--only takes: door, resources, backfill, idle, closed\n${HELP}`)
 else await main()

@@ -4,7 +4,8 @@ import { Simulator } from '../../firmware-sim/simulator.ts'
 import { rssBytes } from '../../scripts/cluster/common.ts'
 import { freePort, GATEWAY_ENTRY, spawnTs, stopChild, waitHttp } from '../../scripts/lib/processes.ts'
 import type { Progress } from '../progress.ts'
-import { ADMIN, QUICK } from '../settings.ts'
+import { ADMIN, BACKFILL_DAYS } from '../settings.ts'
+import { maxInFlight, rssAfterGc, withGcHook } from './gateway.ts'
 
 export interface BackfillMemory {
   cabinets: number
@@ -18,15 +19,25 @@ export interface BackfillMemory {
   rss_before_mib: number
   /** VmRSS once the outbox is empty and the gateway has settled. */
   rss_after_mib: number
+  /** VmRSS 30 s after the outbox was empty, the cabinets live (once V8 or the gateway could reduce its heap). */
+  rss_after_30s_mib: number
+  /** VmRSS right after that, once the main isolate collected all it could (bench/gc-hook.mjs). */
+  rss_after_gc_mib: number
   /** VmHWM: the highest resident size the gateway reached during the run. */
   rss_peak_mib: number
+  /** The main isolate's V8 heap when RSS was read: live (used) and committed (total), and the
+   * memory outside it that V8 knows of (Buffers): what the resident size is made of. */
+  heap_used_mib: number
+  heap_total_mib: number
+  external_mib: number
 }
 
-const DAYS = Number(process.env.BENCH_BACKFILL_DAYS || (QUICK ? 3 : 14))
+const DAYS = BACKFILL_DAYS
 const CABINETS = 300
 /** The demo's backfill cadence (scripts/demo.ts): one heartbeat every 30 minutes of history. */
 const INTERVAL_S = 1800
 const SETTLE_MS = 5000
+const LATER_MS = 30_000
 const mib = (b: number) => Number((b / 2 ** 20).toFixed(1))
 
 async function vmHwm(pid: number): Promise<number> {
@@ -54,7 +65,7 @@ export async function backfillMemory(
   const [mqttPort, httpPort] = [await freePort(), await freePort()]
   mkdirSync(dir, { recursive: true })
   const cfg = join(dir, 'bench.yaml')
-  writeFileSync(cfg, 'log_level: warn\n')
+  writeFileSync(cfg, `log_level: warn\n${maxInFlight() ? `mqtt:\n${maxInFlight()}` : ''}`)
   const child = spawnTs(GATEWAY_ENTRY, [], {
     env: {
       ...process.env,
@@ -67,6 +78,7 @@ export async function backfillMemory(
       AEDGW_HTTP_PORT: String(httpPort),
       AEDGW_BIND: '127.0.0.1',
       AEDGW_OPS_PORT: '0',
+      NODE_OPTIONS: withGcHook(),
     },
     stdio: ['ignore', 'ignore', 'inherit'],
   })
@@ -105,6 +117,10 @@ export async function backfillMemory(
     const drainSeconds = (performance.now() - acked) / 1000
     await new Promise((r) => setTimeout(r, SETTLE_MS))
     const after = (await rssBytes(pid)) ?? Number.NaN
+    const m = await metrics()
+    await new Promise((r) => setTimeout(r, LATER_MS - SETTLE_MS))
+    const later = (await rssBytes(pid)) ?? Number.NaN
+    const afterGc = await rssAfterGc(pid)
     return {
       cabinets: CABINETS,
       backfill_days: DAYS,
@@ -119,7 +135,12 @@ export async function backfillMemory(
       drain_seconds: Number(drainSeconds.toFixed(1)),
       rss_before_mib: mib(before),
       rss_after_mib: mib(after),
+      rss_after_30s_mib: mib(later),
+      rss_after_gc_mib: mib(afterGc),
       rss_peak_mib: mib(await vmHwm(pid)),
+      heap_used_mib: mib(gauge(m, 'aedgw_nodejs_heap_size_used_bytes')),
+      heap_total_mib: mib(gauge(m, 'aedgw_nodejs_heap_size_total_bytes')),
+      external_mib: mib(gauge(m, 'aedgw_nodejs_external_memory_bytes')),
     }
   } finally {
     await sim?.stop(2_000).catch(() => undefined)

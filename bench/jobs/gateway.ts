@@ -1,6 +1,7 @@
 import type { ChildProcess } from 'node:child_process'
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
+import { rssBytes } from '../../scripts/cluster/common.ts'
 import { freePort, GATEWAY_ENTRY, spawnTs, stopChild, waitHttp } from '../../scripts/lib/processes.ts'
 import { ADMIN, benchId, type Cred, PROBES } from '../settings.ts'
 
@@ -16,6 +17,32 @@ export interface BenchGateway {
   /** The Prometheus text of /metrics now. */
   metrics(): Promise<string>
   stop(): Promise<void>
+}
+
+/** NODE_OPTIONS for a gateway the bench starts: the collect-on-SIGUSR2 hook (bench/gc-hook.mjs) added. */
+export function withGcHook(): string {
+  const hook = new URL('../gc-hook.mjs', import.meta.url).href
+  return `${process.env.NODE_OPTIONS ?? ''} --import ${hook}`.trim()
+}
+
+/**
+ * Resident bytes of process `pid` once its main isolate has collected all it can (a gateway
+ * started with withGcHook()): SIGUSR2, then a pause for the collection to finish.
+ */
+export async function rssAfterGc(pid: number): Promise<number> {
+  try {
+    process.kill(pid, 'SIGUSR2')
+  } catch {
+    return Number.NaN
+  }
+  await new Promise((r) => setTimeout(r, 2000))
+  return (await rssBytes(pid)) ?? Number.NaN
+}
+
+/** BENCH_MAX_IN_FLIGHT: the gateway's mqtt.max_in_flight for a comparison (default: its own). */
+export function maxInFlight(): string {
+  const n = process.env.BENCH_MAX_IN_FLIGHT
+  return n ? `  max_in_flight: ${Number(n)}\n` : ''
 }
 
 /**
@@ -37,7 +64,7 @@ export async function startBenchGateway(
   // limit (made for one real address per cabinet or per NAT) would otherwise refuse
   writeFileSync(
     cfg,
-    'log_level: warn\nmqtt:\n  rate:\n    per_second: 1000000\n    burst: 1000000\n  connect_rate:\n    per_address_burst: 1000000\n',
+    `log_level: warn\nmqtt:\n  rate:\n    per_second: 1000000\n    burst: 1000000\n  connect_rate:\n    per_address_burst: 1000000\n${maxInFlight()}`,
   )
   const child = spawnTs(GATEWAY_ENTRY, [], {
     env: {
@@ -54,6 +81,7 @@ export async function startBenchGateway(
       // webhooks are signed unless configured otherwise
       AEDGW_WEBHOOK_SECRET: 'bench-webhook-secret',
       AEDGW_OPS_PORT: '0',
+      NODE_OPTIONS: withGcHook(),
     },
     stdio: ['ignore', 'pipe', 'inherit'],
   })

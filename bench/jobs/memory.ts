@@ -8,10 +8,14 @@ export interface MemoryPoint {
   rss_mib: number
   /** (RSS now − RSS before the first connection) / connections. */
   kib_per_connection: number
+  /** The same after a full collection before each reading (the gateway only; see `collected`). */
+  rss_gc_mib?: number
+  kib_per_connection_gc?: number
 }
 
 export interface IdleMemory {
   rss_before_mib: number
+  rss_before_gc_mib?: number
   /** The process's limit on open files (each connection holds one). */
   open_files_limit: number | null
   points: MemoryPoint[]
@@ -43,10 +47,13 @@ export async function idleMemory(
   creds: Cred[],
   dir: string,
   progress: Progress,
+  /** RSS once the process collected its garbage (a gateway the bench started): also read. */
+  collected?: () => Promise<number>,
 ): Promise<IdleMemory> {
   const rss = async () => (await rssBytes(pid)) ?? Number.NaN
   await new Promise((r) => setTimeout(r, SETTLE_MS))
   const before = await rss()
+  const beforeGc = collected ? await collected() : Number.NaN
   const limit = await openFilesLimit(pid)
   // the counts need that many descriptors: a lower limit would measure refused connections
   if (limit !== null && limit < Math.max(...IDLE) + 100)
@@ -62,14 +69,26 @@ export async function idleMemory(
       open += group.connected
       await new Promise((r) => setTimeout(r, SETTLE_MS))
       const now = await rss()
-      points.push({
+      const perConnection = (b: number, a: number) => Number(((a - b) / 1024 / Math.max(1, open)).toFixed(1))
+      const point: MemoryPoint = {
         connections: open,
         rss_mib: mib(now),
-        kib_per_connection: Number(((now - before) / 1024 / Math.max(1, open)).toFixed(1)),
-      })
+        kib_per_connection: perConnection(before, now),
+      }
+      if (collected) {
+        const nowGc = await collected()
+        point.rss_gc_mib = mib(nowGc)
+        point.kib_per_connection_gc = perConnection(beforeGc, nowGc)
+      }
+      points.push(point)
     }
   } finally {
     for (const h of held) await h.release()
   }
-  return { rss_before_mib: mib(before), open_files_limit: limit, points }
+  return {
+    rss_before_mib: mib(before),
+    ...(collected ? { rss_before_gc_mib: mib(beforeGc) } : {}),
+    open_files_limit: limit,
+    points,
+  }
 }

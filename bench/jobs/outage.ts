@@ -1,7 +1,7 @@
 import { join } from 'node:path'
 import { type Influxd, startInfluxd } from '../../scripts/lib/influxd.ts'
 import type { Progress } from '../progress.ts'
-import { QUICK } from '../settings.ts'
+import { OUTAGE_SECONDS } from '../settings.ts'
 import { webhookReceiver } from './door-to-webhook.ts'
 import { startBenchGateway } from './gateway.ts'
 import { runLoad } from './load.ts'
@@ -27,7 +27,7 @@ export interface OutageDrain {
   lost: number
 }
 
-const OUTAGE_S = Number(process.env.BENCH_OUTAGE_SECONDS || (QUICK ? 45 : 600))
+const OUTAGE_S = OUTAGE_SECONDS
 const RATE = Number(process.env.BENCH_OUTAGE_RATE || 1000)
 const CABINETS = 1000
 const WARM_S = 10

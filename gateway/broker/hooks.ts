@@ -6,7 +6,9 @@ import type { Metrics } from '../lib/metrics.ts'
 import { cabinetTopic, isPublishLeaf, type PublishLeaf, parseTopic } from '../protocol/topics.ts'
 import type { Registry } from '../registry/registry.ts'
 import { decideConnect, remoteAddressOf } from './auth.ts'
+import type { InflightGate } from './inflight-gate.ts'
 import { LoginBackoff, RateLimiter } from './limits.ts'
+import { PacketGuard } from './packet-guard.ts'
 import { ConnectRate, keepaliveAllowed, publishProblem, SubscribeDenials } from './session-policy.ts'
 
 export interface BrokerDeps {
@@ -40,9 +42,11 @@ export class BrokerHooks {
   private readonly subscribeDenials: SubscribeDenials
   /** CONNECT keepalives, seen in preConnect (authenticate is not given the packet). */
   private readonly keepalives = new WeakMap<Client, number>()
+  private readonly gate: InflightGate | null
 
-  constructor(deps: BrokerDeps) {
+  constructor(deps: BrokerDeps, gate: InflightGate | null = null) {
     this.deps = deps
+    this.gate = gate
     const m = deps.config.mqtt
     this.rate = new RateLimiter(m.rate.per_second, m.rate.burst, deps.clock)
     const backoff = { baseMs: m.login_backoff.base_ms, maxMs: m.login_backoff.max_ms }
@@ -142,9 +146,18 @@ export class BrokerHooks {
       cb(new AedgwError('AEDGW_ERR_RATE', `${client.id} is over its publish rate`))
       return
     }
+    const conn = (client as unknown as { conn?: unknown }).conn
+    const reader = this.gate && conn instanceof PacketGuard ? conn : null
+    if (reader) this.gate?.take(reader)
     this.deps.accept(client.id, t.leaf, packet.payload as Buffer).then(
-      () => cb(null),
-      (err: Error) => cb(err),
+      () => {
+        if (reader) this.gate?.settle(reader)
+        cb(null)
+      },
+      (err: Error) => {
+        if (reader) this.gate?.settle(reader)
+        cb(err)
+      },
     )
   }
 

@@ -22,6 +22,7 @@ export const configSchema = z
       }),
       max_packet_bytes: z.number().int().min(256).max(268435455),
       max_queued_bytes: z.number().int().min(65536),
+      max_in_flight: z.number().int().min(1),
       connect_timeout_ms: z.number().int().min(100),
       keepalive_limit_s: z.number().int().min(0).max(65535),
       rate: z.strictObject({ per_second: z.number().positive(), burst: z.number().int().min(1) }),
