@@ -133,7 +133,7 @@ export class Outbox {
     // well-formed string, so the bytes counted in are the bytes counted out (lineBytes)
     const stored = line.isWellFormed() ? line : line.toWellFormed()
     this.pendingBytes += lineBytes(stored)
-    return this.enqueue({ row: { cabinet, line: stored, recv_ms: recvMs } })
+    return this.enqueue({ cabinet, line: stored, recv_ms: recvMs })
   }
 
   /**
@@ -152,7 +152,7 @@ export class Outbox {
 
   /** Resolves once the rejected payload is committed to the quarantine. */
   quarantine(q: QuarantineInput): Promise<void> {
-    return this.enqueue({ quarantine: q })
+    return this.enqueue(undefined, q)
   }
 
   /** Rows of outbox.db after `afterId`, once every lane row committed so far was carried there. */
@@ -210,9 +210,9 @@ export class Outbox {
     return this.call({ op: 'stats' }) as Promise<OutboxStats>
   }
 
-  private enqueue(entry: Pick<PendingEntry, 'row' | 'quarantine'>): Promise<void> {
+  private enqueue(row: PendingEntry['row'], quarantine?: QuarantineInput): Promise<void> {
     return new Promise<void>((resolve, reject) => {
-      this.pending.push({ ...entry, resolve, reject })
+      this.pending.push({ row, quarantine, resolve, reject })
       this.schedule()
     })
   }
