@@ -1,4 +1,4 @@
-import { createWriteStream, mkdirSync, mkdtempSync, rmSync } from 'node:fs'
+import { createWriteStream, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { loadavg, tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { startInfluxd } from '../scripts/lib/influxd.ts'
@@ -40,20 +40,18 @@ async function main(): Promise<void> {
     if (out) gw.process.stdout?.pipe(createWriteStream(out))
     else gw.process.stdout?.resume()
     try {
-      await gw.metrics()
+      // the scrape resets the delay histogram: what it held so far is start-up and registration
+      const startup = lagOf(await gw.metrics(), 'max')
+      const cpuBefore = cpuSeconds(gw.pid)
       const progress = new Progress(1)
       const result = await sweep(
         { name: 'Ours', mqttUrl: gw.mqttUrl, creds: gw.creds, influxUrl: influxd.url, db: 'ours' },
         dir,
         progress,
       )
+      const cpuAfter = cpuSeconds(gw.pid)
       const text = await gw.metrics()
-      const lag = (q: string) =>
-        Number(
-          (
-            Number(new RegExp(`^aedgw_nodejs_eventloop_lag_${q}_seconds (\\S+)`, 'm').exec(text)?.[1]) * 1000
-          ).toFixed(1),
-        )
+      const lag = (q: string) => lagOf(text, q)
       for (const s of result.steps)
         process.stdout.write(
           `${JSON.stringify({
@@ -68,6 +66,10 @@ async function main(): Promise<void> {
             stored_p99_ms: s.stored_p99_ms,
             loop_p99_ms: lag('p99'),
             loop_max_ms: lag('max'),
+            loop_max_startup_ms: startup,
+            // CPU time per 1,000 heartbeats: far less disturbed by a busy machine than the rates
+            main_cpu_ms_per_1000_acked: perThousand(cpuAfter.main - cpuBefore.main, s.acked),
+            process_cpu_ms_per_1000_stored: perThousand(cpuAfter.all - cpuBefore.all, s.stored),
             rates: RATES,
           })}\n`,
         )
@@ -79,6 +81,26 @@ async function main(): Promise<void> {
     await influxd.stop()
     rmSync(dir, { recursive: true, force: true })
   }
+}
+
+/** CPU seconds (user + system) of a process's main thread and of the whole process, from /proc. */
+function cpuSeconds(pid: number): { main: number; all: number } {
+  const ticks = (file: string) => {
+    const fields = readFileSync(file, 'utf8').split(') ')[1]?.split(' ') ?? []
+    // utime and stime are fields 14 and 15 of stat(5); after "pid (comm) " they are 12th and 13th
+    return (Number(fields[11]) + Number(fields[12])) / 100
+  }
+  return { main: ticks(`/proc/${pid}/task/${pid}/stat`), all: ticks(`/proc/${pid}/stat`) }
+}
+
+function perThousand(seconds: number, count: number): number {
+  return count > 0 ? Number(((seconds * 1000 * 1000) / count).toFixed(1)) : Number.NaN
+}
+
+/** The gateway's event-loop delay quantile `q` (p99, max) in milliseconds, from /metrics text. */
+function lagOf(metrics: string, q: string): number {
+  const m = new RegExp(`^aedgw_nodejs_eventloop_lag_${q}_seconds (\\S+)`, 'm').exec(metrics)
+  return Number((Number(m?.[1]) * 1000).toFixed(1))
 }
 
 await main()
