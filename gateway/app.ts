@@ -95,7 +95,6 @@ export async function build(
     outbox,
     metrics,
     log: child('writer'),
-    clock,
     prepareDatabase: () =>
       setupRetention({
         influx,

@@ -106,15 +106,18 @@ export class Ingest {
       }
     }
     let json: unknown
+    const text = payload.toString('utf8')
     try {
-      json = JSON.parse(payload.toString('utf8'))
+      json = JSON.parse(text)
     } catch (err) {
       return { ok: false, reason: 'invalid_json', detail: (err as Error).message.slice(0, 200) }
     }
     if (typeof json !== 'object' || json === null || Array.isArray(json)) {
       return { ok: false, reason: 'invalid_payload', detail: '(root): expected a JSON object' }
     }
-    const illFormed = illFormedString(json)
+    // decoded UTF-8 is always well-formed (a bad sequence becomes U+FFFD): a lone surrogate can
+    // only come from a \u escape, so a payload without one needs no walk over its strings
+    const illFormed = text.includes('\\u') ? illFormedString(json) : null
     if (illFormed !== null) {
       const at = JSON.stringify(illFormed.slice(0, 40))
       return { ok: false, reason: 'ill_formed_unicode', detail: `string with a lone surrogate: ${at}` }

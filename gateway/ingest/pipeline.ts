@@ -1,5 +1,6 @@
 import type { Logger } from 'pino'
 import { AedgwError } from '../lib/errors.ts'
+import { Fifo } from '../lib/fifo.ts'
 import type { Metrics } from '../lib/metrics.ts'
 import { PUBLISH_LEAVES, type PublishLeaf } from '../protocol/topics.ts'
 import type { Outbox } from '../store/outbox.ts'
@@ -20,6 +21,16 @@ export interface PipelineDeps {
   onReading: (r: Reading) => void
 }
 
+/** A heartbeat or status waiting for its turn, and its acceptance's promise. */
+interface Queued {
+  cabinet: string
+  leaf: PublishLeaf
+  payload: Buffer
+  recvMs: number
+  resolve: () => void
+  reject: (err: Error) => void
+}
+
 /** How long one turn of the event loop may spend on queued heartbeats before it yields. */
 const SLICE_MS = 4
 
@@ -36,7 +47,7 @@ const SLICE_MS = 4
 export class IngestPipeline {
   private readonly deps: PipelineDeps
   private readonly dedup: Dedup
-  private readonly queued: Array<() => void> = []
+  private readonly queued = new Fifo<Queued>()
   private draining = false
   // label children resolved once: a labelled inc() hashes its labels on every call
   private readonly received: Record<PublishLeaf, { inc(): void }>
@@ -56,7 +67,7 @@ export class IngestPipeline {
     this.received[leaf].inc()
     if (leaf === 'event') return this.handle(cabinet, leaf, payload, recvMs)
     return new Promise((resolve, reject) => {
-      this.queued.push(() => this.handle(cabinet, leaf, payload, recvMs).then(resolve, reject))
+      this.queued.push({ cabinet, leaf, payload, recvMs, resolve, reject })
       if (this.draining) return
       this.draining = true
       setImmediate(this.drain)
@@ -67,7 +78,7 @@ export class IngestPipeline {
   private readonly drain = (): void => {
     const until = performance.now() + SLICE_MS
     for (let job = this.queued.shift(); job !== undefined; job = this.queued.shift()) {
-      job()
+      this.handle(job.cabinet, job.leaf, job.payload, job.recvMs).then(job.resolve, job.reject)
       if (performance.now() >= until) break
     }
     if (this.queued.length > 0) setImmediate(this.drain)

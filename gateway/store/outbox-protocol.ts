@@ -1,3 +1,5 @@
+import type { InfluxConfig } from './influx.ts'
+
 /** Messages between the outbox facade (main thread) and its worker, which owns outbox.db. */
 
 export interface OutboxRow {
@@ -37,11 +39,34 @@ export type WorkerRequest =
   | { op: 'stats' }
   | { op: 'quarantine_list'; before_id: number | null; limit: number }
   | { op: 'quarantine_prune'; before_ms: number }
+  /** Starts the writer on the worker (drain.ts); it answers with reports from then on. */
+  | { op: 'drain_start'; config: InfluxConfig }
+  /** Answers once the batches in flight are done (or given up after a retry). */
+  | { op: 'drain_stop' }
   | { op: 'close' }
+
+/** What the writer on the worker tells the main thread: metrics, outbox depth, health, logs. */
+export type DrainReport =
+  /** Rows written and deleted; `seconds` is the write request's duration (null: not timed). */
+  | { kind: 'written'; rows: number; bytes: number; seconds: number | null }
+  | { kind: 'failed'; failure: 'client' | 'server' | 'network'; message: string; retrying: boolean }
+  /** Rows moved to the quarantine: refused by InfluxDB (`cabinet`: the one line) or beyond retention. */
+  | {
+      kind: 'quarantined'
+      rows: number
+      bytes: number
+      reason: string
+      cabinet: string | null
+      dropped?: number
+    }
+  /** recv_ms of the oldest row not yet written, null with none. */
+  | { kind: 'pending'; oldest_recv_ms: number | null }
+  | { kind: 'crashed'; message: string }
 
 export type WorkerReply =
   | { id: number; ok: true; result: unknown }
   | { id: number; ok: false; code: string; message: string }
+  | { id: null; report: DrainReport }
 
 export interface WorkerInit {
   file: string

@@ -1,7 +1,7 @@
 import type { Worker } from 'node:worker_threads'
 import { AedgwError } from '../lib/errors.ts'
 import { spawnModuleWorker } from '../lib/worker.ts'
-import type { WorkerInit, WorkerReply, WorkerRequest } from './outbox-protocol.ts'
+import type { DrainReport, WorkerInit, WorkerReply, WorkerRequest } from './outbox-protocol.ts'
 
 /**
  * One SQLite file of the outbox on its own worker thread (outbox-worker.ts): requests go out as
@@ -13,6 +13,8 @@ export class OutboxThread {
   private worker: Worker | null = null
   private nextId = 1
   private readonly calls = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>()
+  /** Hears the reports of the writer running on this thread (drain.ts). */
+  onReport: ((report: DrainReport) => void) | null = null
 
   constructor(init: WorkerInit, onFailure: (err: Error) => void) {
     this.init = init
@@ -49,6 +51,10 @@ export class OutboxThread {
   }
 
   private onReply(reply: WorkerReply): void {
+    if (reply.id === null) {
+      this.onReport?.(reply.report)
+      return
+    }
     const call = this.calls.get(reply.id)
     if (!call) return
     this.calls.delete(reply.id)

@@ -1,6 +1,7 @@
 import { parentPort, workerData } from 'node:worker_threads'
 import Database from 'better-sqlite3'
 import { runMigrations } from '../lib/migrations.ts'
+import { Drain } from './drain.ts'
 import { outboxMigrations } from './outbox-migrations.ts'
 import type {
   OutboxRow,
@@ -96,10 +97,38 @@ const moveToQuarantine = db.transaction((ids: number[], reason: string) => {
   return moved.length
 })
 
+// the writer into InfluxDB, here next to the rows it reads (drain.ts)
+let drain: Drain | null = null
+
+function startDrain(config: Extract<WorkerRequest, { op: 'drain_start' }>['config']): boolean {
+  if (drain) return false
+  drain = new Drain({
+    config,
+    store: {
+      read: (afterId, limit) => selectBatch.all(afterId, limit) as OutboxRow[],
+      remove: (fromId, toId) => deleteRange.run(fromId, toId),
+      moveToQuarantine: (ids, reason) => moveToQuarantine(ids, reason),
+    },
+    report: (report) => parentPort?.postMessage({ id: null, report } satisfies WorkerReply),
+  })
+  drain.start()
+  return true
+}
+
+async function stopDrain(): Promise<boolean> {
+  const d = drain
+  drain = null
+  await d?.stop()
+  return true
+}
+
 function handle(req: WorkerRequest): unknown {
   switch (req.op) {
-    case 'append':
-      return append(req.outbox, req.quarantine)
+    case 'append': {
+      const last = append(req.outbox, req.quarantine)
+      drain?.appended(last)
+      return last
+    }
     case 'read':
       return selectBatch.all(req.after_id, req.limit)
     case 'delete':
@@ -124,6 +153,10 @@ function handle(req: WorkerRequest): unknown {
     }
     case 'quarantine_prune':
       return pruneQuarantine.run(req.before_ms).changes
+    case 'drain_start':
+      return startDrain(req.config)
+    case 'drain_stop':
+      return stopDrain()
     case 'close':
       clearInterval(checkpointTimer)
       for (const other of checkpointed) {
@@ -135,14 +168,25 @@ function handle(req: WorkerRequest): unknown {
   }
 }
 
+function failure(id: number, err: unknown): WorkerReply {
+  const e = err as { code?: string; message?: string }
+  return { id, ok: false, code: e.code ?? 'UNKNOWN', message: e.message ?? String(err) }
+}
+
 parentPort?.on('message', (msg: { id: number; req: WorkerRequest }) => {
-  let reply: WorkerReply
+  let result: unknown
   try {
-    reply = { id: msg.id, ok: true, result: handle(msg.req) }
+    result = handle(msg.req)
   } catch (err) {
-    const e = err as { code?: string; message?: string }
-    reply = { id: msg.id, ok: false, code: e.code ?? 'UNKNOWN', message: e.message ?? String(err) }
+    parentPort?.postMessage(failure(msg.id, err))
+    return
   }
-  parentPort?.postMessage(reply)
+  // only drain_stop answers later; every other answer goes at once, in order
+  if (result instanceof Promise)
+    result.then(
+      (r: unknown) => parentPort?.postMessage({ id: msg.id, ok: true, result: r } satisfies WorkerReply),
+      (err: unknown) => parentPort?.postMessage(failure(msg.id, err)),
+    )
+  else parentPort?.postMessage({ id: msg.id, ok: true, result } satisfies WorkerReply)
   if (msg.req.op === 'close') parentPort?.close()
 })

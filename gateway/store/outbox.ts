@@ -1,11 +1,11 @@
-import { EventEmitter } from 'node:events'
 import { mkdirSync } from 'node:fs'
 import { join } from 'node:path'
 import type { Logger } from 'pino'
 import { AedgwError } from '../lib/errors.ts'
+import type { InfluxConfig } from './influx.ts'
 import { lineBytes } from './line-bytes.ts'
 import { type LaneEntry, PriorityLane } from './outbox-lane.ts'
-import type { OutboxRow, OutboxStats, QuarantineInput, QuarantineRow, WorkerInit } from './outbox-protocol.ts'
+import type { OutboxRow, OutboxStats, QuarantineInput, QuarantineRow } from './outbox-protocol.ts'
 import { OutboxThread } from './outbox-thread.ts'
 import { Settler } from './settler.ts'
 
@@ -37,10 +37,9 @@ interface PendingEntry {
  *
  * Events take a priority lane (`appendUrgent`, outbox-lane.ts): their own file and thread,
  * committed and fsynced at once, then carried into outbox.db with the next group commit. The
- * writer reads outbox.db only, once every lane row committed so far is there. Emits 'appended'
- * after each commit.
+ * writer runs on outbox.db's thread (`startDrain`, drain.ts) and reads rows there as they commit.
  */
-export class Outbox extends EventEmitter {
+export class Outbox {
   private readonly deps: OutboxDeps
   private main: OutboxThread | null = null
   private laneThread: OutboxThread | null = null
@@ -59,13 +58,12 @@ export class Outbox extends EventEmitter {
   readonly stats = { commits: 0, committed: 0, quarantined: 0 }
 
   constructor(deps: OutboxDeps) {
-    super()
     this.deps = deps
   }
 
   async start(): Promise<void> {
     mkdirSync(this.deps.dataDir, { recursive: true })
-    const init: WorkerInit = {
+    const init = {
       file: join(this.deps.dataDir, 'outbox.db'),
       sync: this.deps.sync,
       quarantine_max_entries: this.deps.quarantineMaxEntries,
@@ -101,6 +99,7 @@ export class Outbox extends EventEmitter {
 
   async stop(): Promise<void> {
     if (!this.main) return
+    await this.stopDrain()
     while (this.busy()) await new Promise((r) => setTimeout(r, 5))
     await this.laneThread?.stop()
     await this.main.stop()
@@ -134,7 +133,7 @@ export class Outbox extends EventEmitter {
     // well-formed string, so the bytes counted in are the bytes counted out (lineBytes)
     const stored = line.isWellFormed() ? line : line.toWellFormed()
     this.pendingBytes += lineBytes(stored)
-    return this.enqueue({ row: { cabinet, line: stored, recv_ms: recvMs } })
+    return this.enqueue({ cabinet, line: stored, recv_ms: recvMs })
   }
 
   /**
@@ -153,7 +152,7 @@ export class Outbox extends EventEmitter {
 
   /** Resolves once the rejected payload is committed to the quarantine. */
   quarantine(q: QuarantineInput): Promise<void> {
-    return this.enqueue({ quarantine: q })
+    return this.enqueue(undefined, q)
   }
 
   /** Rows of outbox.db after `afterId`, once every lane row committed so far was carried there. */
@@ -165,15 +164,33 @@ export class Outbox extends EventEmitter {
   /** Drops rows fromId..toId after InfluxDB took them; `bytes` is what they weighed. */
   async remove(fromId: number, toId: number, count: number, bytes: number): Promise<void> {
     await this.call({ op: 'delete', from_id: fromId, to_id: toId })
-    this.depth -= count
-    this.bytes = Math.max(0, this.bytes - bytes)
+    this.left(count, bytes)
   }
 
   async moveToQuarantine(ids: number[], bytes: number, reason: string): Promise<void> {
     const moved = (await this.call({ op: 'move_to_quarantine', ids, reason })) as number
-    this.depth -= moved
+    this.left(moved, bytes, true)
+  }
+
+  /** Starts the writer on the outbox's thread (drain.ts); `onReport` hears what it did (writer.ts). */
+  startDrain(config: InfluxConfig, onReport: NonNullable<OutboxThread['onReport']>): Promise<unknown> {
+    if (this.main) this.main.onReport = onReport
+    return this.call({ op: 'drain_start', config })
+  }
+
+  /** Lets the writer's batches in flight finish (or give up after a retry), then stops it. */
+  async stopDrain(): Promise<void> {
+    const main = this.main
+    if (!main?.onReport) return
+    await main.call({ op: 'drain_stop' })
+    main.onReport = null
+  }
+
+  /** Rows that left outbox.db (written to InfluxDB or moved to the quarantine) and their bytes. */
+  left(rows: number, bytes: number, quarantined = false): void {
+    if (quarantined) this.stats.quarantined += rows
+    this.depth -= rows
     this.bytes = Math.max(0, this.bytes - bytes)
-    this.stats.quarantined += moved
   }
 
   listQuarantine(beforeId: number | null, limit: number): Promise<QuarantineRow[]> {
@@ -193,9 +210,9 @@ export class Outbox extends EventEmitter {
     return this.call({ op: 'stats' }) as Promise<OutboxStats>
   }
 
-  private enqueue(entry: Pick<PendingEntry, 'row' | 'quarantine'>): Promise<void> {
+  private enqueue(row: PendingEntry['row'], quarantine?: QuarantineInput): Promise<void> {
     return new Promise<void>((resolve, reject) => {
-      this.pending.push({ ...entry, resolve, reject })
+      this.pending.push({ row, quarantine, resolve, reject })
       this.schedule()
     })
   }
@@ -238,7 +255,6 @@ export class Outbox extends EventEmitter {
       this.lastError = null
       this.settle(batch)
       lane.carried(carry)
-      if (outbox.length > 0) this.emit('appended')
     } catch (err) {
       this.commitFailed(err as Error, batch)
       // still safe in the lane's file: carried with the next commit that new appends start (not

@@ -1,3 +1,5 @@
+import { Fifo } from '../lib/fifo.ts'
+
 /**
  * Settling an outbox commit runs each reading's rules and sends its PUBACK, so a group of 1,000
  * settled at once would hold the event loop for tens of milliseconds. A Settler resolves them in
@@ -9,7 +11,7 @@ const CHUNK = 32
 const BUDGET_MS = 4
 
 export class Settler {
-  private readonly queue: Array<() => void> = []
+  private readonly queue = new Fifo<() => void>()
   private running = false
 
   /** Resolutions not yet settled. */
@@ -27,7 +29,7 @@ export class Settler {
   private async run(): Promise<void> {
     let turn = performance.now()
     while (this.queue.length > 0) {
-      for (const resolve of this.queue.splice(0, CHUNK)) resolve()
+      for (let i = 0; i < CHUNK; i++) this.queue.shift()?.()
       // the chunk's continuations (PUBACKs, rules) run as microtasks before this one resumes
       await new Promise<void>((r) => queueMicrotask(r))
       if (performance.now() - turn >= BUDGET_MS) {

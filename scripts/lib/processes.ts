@@ -20,6 +20,8 @@ export const ROOT = fileURLToPath(new URL('../..', import.meta.url))
  * 5,829 / 6,527 and 10,139 / 15,800 in three interleaved runs (docs/performance.md).
  */
 export const GATEWAY_NODE_FLAGS = ['--max-semi-space-size=16']
+/** Flags added for one run, space-separated (e.g. `--trace-gc` while profiling): AEDGW_NODE_FLAGS. */
+const EXTRA_NODE_FLAGS = (process.env.AEDGW_NODE_FLAGS ?? '').split(' ').filter((f) => f !== '')
 export const GATEWAY_ENTRY = 'gateway/main.ts'
 
 /** A free TCP port on 127.0.0.1 (bound then released). */
@@ -55,7 +57,7 @@ export interface TsChildOptions {
  * the repository root; the gateway's entry point gets the gateway's Node flags.
  */
 export function spawnTs(script: string, args: string[] = [], opts: TsChildOptions = {}): ChildProcess {
-  const flags = script === GATEWAY_ENTRY ? GATEWAY_NODE_FLAGS : []
+  const flags = script === GATEWAY_ENTRY ? [...GATEWAY_NODE_FLAGS, ...EXTRA_NODE_FLAGS] : []
   return spawn(process.execPath, [...flags, '--import', 'tsx', script, ...args], {
     cwd: ROOT,
     env: opts.env ?? process.env,

@@ -31,6 +31,30 @@ describe('ingest', () => {
     expect(r.dedupKey).toBe(`h::7:${Date.UTC(2026, 10, 26, 4)}`)
   })
 
+  it('refuses a lone surrogate written as a \\u escape, in a value or a key, and takes a pair', () => {
+    const value = ingest.process(
+      'CAB-1',
+      'heartbeat',
+      Buffer.from(hb().toString().replace('}', ',"fw":"a\\uD800b"}')),
+      recv,
+    )
+    expect(value.ok ? 'accepted' : value.reason).toBe('ill_formed_unicode')
+    const key = ingest.process(
+      'CAB-1',
+      'heartbeat',
+      Buffer.from(hb().toString().replace('{', '{"\\udc00":1,')),
+      recv,
+    )
+    expect(key.ok ? 'accepted' : key.reason).toBe('ill_formed_unicode')
+    const pair = ingest.process(
+      'CAB-1',
+      'heartbeat',
+      Buffer.from(hb().toString().replace('}', ',"fw":"\\ud83d\\ude91"}')),
+      recv,
+    )
+    expect(pair.ok).toBe(true)
+  })
+
   it('flags a device clock running ahead, but keeps its time on the point', () => {
     const r = ingest.process('CAB-1', 'heartbeat', hb({ ts: '2026-11-26T05:00:00Z' }), recv)
     if (!r.ok) throw new Error(r.detail)

@@ -1,3 +1,4 @@
+import { Point } from '@influxdata/influxdb-client'
 import { describe, expect, it } from 'vitest'
 import { influxql, READINESS } from '../../../../gateway/store/schema/index.ts'
 import { Line, measurement } from '../../../../gateway/store/schema/measurement.ts'
@@ -36,6 +37,38 @@ describe('line builder', () => {
     expect(() => new Line(PROBE, { 'site id': 's1', zone: 'z' }, 5).extra('humidity', 71)).toThrow(
       /takes no free-form fields/,
     )
+  })
+
+  it('writes the same line as the InfluxDB client’s Point, free-form fields sorted among the declared', () => {
+    const WIDE = measurement({
+      name: 'wide',
+      tags: ['zone', 'cabinet'],
+      fields: { b: 'integer', y_last: 'string', a: 'float', up: 'boolean' },
+      extraPrefix: 'x_',
+    })
+    const strings = ['plain', 'a b,c=d', 'quote " and \\ back', 'line\nbreak\ttab', 'ไทย ✓']
+    for (const [i, text] of strings.entries()) {
+      const ours = new Line(WIDE, { zone: text, cabinet: `C-${i}` }, 1795665600000 + i)
+        .set('b', i * 7 - 3)
+        .set('a', i / 3)
+        .set('y_last', text)
+        .set('up', i % 2 === 0)
+        .extra('humidity', 71.5)
+        .extra('note', text)
+        .extra('wet', true)
+      const point = new Point('wide')
+        .tag('zone', text)
+        .tag('cabinet', `C-${i}`)
+        .intField('b', i * 7 - 3)
+        .floatField('a', i / 3)
+        .stringField('y_last', text)
+        .booleanField('up', i % 2 === 0)
+        .floatField('x_humidity', 71.5)
+        .stringField('x_note', text)
+        .booleanField('x_wet', true)
+        .timestamp(String(1795665600000 + i))
+      expect(ours.toString()).toBe(point.toLineProtocol())
+    }
   })
 
   it('quotes the identifiers a measurement declares for InfluxQL', () => {
