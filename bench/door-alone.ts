@@ -1,9 +1,9 @@
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs'
+import { mkdtempSync, rmSync } from 'node:fs'
 import { loadavg, tmpdir } from 'node:os'
-import { join, resolve } from 'node:path'
+import { join } from 'node:path'
 import { startInfluxd } from '../scripts/lib/influxd.ts'
 import { doorUnderLoad, webhookReceiver } from './jobs/door-to-webhook.ts'
-import { startBenchGateway } from './jobs/gateway.ts'
+import { startProfiledGateway } from './jobs/gateway.ts'
 import { CABINETS } from './settings.ts'
 
 /**
@@ -20,18 +20,7 @@ export async function doorAlone(): Promise<void> {
   const influxd = await startInfluxd(join(dir, 'influxdb'))
   const hook = await webhookReceiver()
   try {
-    const profileDir = process.env.BENCH_PROFILE ? resolve(process.env.BENCH_PROFILE) : null
-    const nodeOptions = process.env.NODE_OPTIONS
-    // only the gateway is profiled: the load processes start after it with the options restored
-    if (profileDir) {
-      mkdirSync(profileDir, { recursive: true })
-      const preload = new URL('./cpu-profile.mjs', import.meta.url).href
-      process.env.NODE_OPTIONS = `${nodeOptions ?? ''} --import ${preload}`.trim()
-      process.env.BENCH_PROFILE_OUT = profileDir
-    }
-    const gw = await startBenchGateway(join(dir, 'ours'), influxd.url, hook.url, CABINETS)
-    if (nodeOptions === undefined) delete process.env.NODE_OPTIONS
-    else process.env.NODE_OPTIONS = nodeOptions
+    const gw = await startProfiledGateway(join(dir, 'ours'), influxd.url, hook.url, CABINETS)
     try {
       const door = await doorUnderLoad(gw, hook, dir, rate)
       const summary = {

@@ -1,9 +1,9 @@
-import { createWriteStream, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { createWriteStream, mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { loadavg, tmpdir } from 'node:os'
-import { join, resolve } from 'node:path'
+import { join } from 'node:path'
 import { startInfluxd } from '../scripts/lib/influxd.ts'
 import { webhookReceiver } from './jobs/door-to-webhook.ts'
-import { startBenchGateway } from './jobs/gateway.ts'
+import { startProfiledGateway } from './jobs/gateway.ts'
 import { sweep } from './jobs/sweep.ts'
 import { Progress } from './progress.ts'
 import { CABINETS, RATES, STEP_SECONDS } from './settings.ts'
@@ -25,17 +25,7 @@ async function main(): Promise<void> {
   const influxd = await startInfluxd(join(dir, 'influxdb'))
   const hook = await webhookReceiver()
   try {
-    const profileDir = process.env.BENCH_PROFILE ? resolve(process.env.BENCH_PROFILE) : null
-    const nodeOptions = process.env.NODE_OPTIONS
-    if (profileDir) {
-      mkdirSync(profileDir, { recursive: true })
-      const preload = new URL('./cpu-profile.mjs', import.meta.url).href
-      process.env.NODE_OPTIONS = `${nodeOptions ?? ''} --import ${preload}`.trim()
-      process.env.BENCH_PROFILE_OUT = profileDir
-    }
-    const gw = await startBenchGateway(join(dir, 'ours'), influxd.url, hook.url, CABINETS)
-    if (nodeOptions === undefined) delete process.env.NODE_OPTIONS
-    else process.env.NODE_OPTIONS = nodeOptions
+    const gw = await startProfiledGateway(join(dir, 'ours'), influxd.url, hook.url, CABINETS)
     const out = process.env.BENCH_GATEWAY_STDOUT
     if (out) gw.process.stdout?.pipe(createWriteStream(out))
     else gw.process.stdout?.resume()

@@ -1,6 +1,6 @@
 import type { ChildProcess } from 'node:child_process'
 import { mkdirSync, writeFileSync } from 'node:fs'
-import { join } from 'node:path'
+import { join, resolve } from 'node:path'
 import { rssBytes } from '../../scripts/cluster/common.ts'
 import { freePort, GATEWAY_ENTRY, spawnTs, stopChild, waitHttp } from '../../scripts/lib/processes.ts'
 import { ADMIN, benchId, type Cred, PROBES } from '../settings.ts'
@@ -118,5 +118,32 @@ export async function startBenchGateway(
     metrics: async () =>
       (await fetch(`${httpUrl}/metrics`, { headers: { authorization: `Bearer ${ADMIN}` } })).text(),
     stop: () => stopChild(child),
+  }
+}
+
+/**
+ * `startBenchGateway`, with a CPU profile of the gateway written to `BENCH_PROFILE` when set
+ * (bench/cpu-profile.mjs preloaded into the gateway only: the load processes started after it
+ * get NODE_OPTIONS back as it was).
+ */
+export async function startProfiledGateway(
+  dir: string,
+  influxUrl: string,
+  webhookUrl: string,
+  cabinets: number,
+): ReturnType<typeof startBenchGateway> {
+  const profileDir = process.env.BENCH_PROFILE ? resolve(process.env.BENCH_PROFILE) : null
+  const nodeOptions = process.env.NODE_OPTIONS
+  if (profileDir) {
+    mkdirSync(profileDir, { recursive: true })
+    const preload = new URL('../cpu-profile.mjs', import.meta.url).href
+    process.env.NODE_OPTIONS = `${nodeOptions ?? ''} --import ${preload}`.trim()
+    process.env.BENCH_PROFILE_OUT = profileDir
+  }
+  try {
+    return await startBenchGateway(dir, influxUrl, webhookUrl, cabinets)
+  } finally {
+    if (nodeOptions === undefined) delete process.env.NODE_OPTIONS
+    else process.env.NODE_OPTIONS = nodeOptions
   }
 }
