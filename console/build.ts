@@ -1,5 +1,5 @@
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
-import { basename, dirname, join, relative, resolve } from 'node:path'
+import { dirname, join, relative, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { gzipSync } from 'node:zlib'
 import * as esbuild from 'esbuild'
@@ -88,7 +88,7 @@ ${preloads.map((p) => `<link rel="modulepreload" href="${p}">`).join('\n')}
 }
 
 // npm run build / npm start (with --if-missing: only when there is no build yet)
-if (process.argv[1] && basename(process.argv[1]) === basename(fileURLToPath(import.meta.url))) {
+if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
   const ifMissing = process.argv.includes('--if-missing')
   if (ifMissing && existsSync(join(DEFAULT_OUT, 'index.html'))) process.exit(0)
   const b = await buildConsole()

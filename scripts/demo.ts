@@ -5,16 +5,7 @@ import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 import { Simulator } from '../firmware-sim/simulator.ts'
 import { type Influxd, startInfluxd } from './lib/influxd.ts'
-import {
-  exitOf,
-  freePort,
-  GATEWAY_ENTRY,
-  portFree,
-  ROOT,
-  spawnTs,
-  stopChild,
-  waitHttp,
-} from './lib/processes.ts'
+import { exitOf, freePort, portFree, ROOT, spawnGateway, stopChild, waitHttp } from './lib/processes.ts'
 
 // The demo: a local InfluxDB, the gateway with its broker, and a simulated Bangkok fleet with two
 // weeks of history, all on loopback; Ctrl-C (SIGINT) stops every process it started.
@@ -45,9 +36,11 @@ function adminToken(): string {
   return token
 }
 
-function startGateway(env: Record<string, string>): { child: ChildProcess; exited: Promise<unknown> } {
+async function startGateway(
+  env: Record<string, string>,
+): Promise<{ child: ChildProcess; exited: Promise<unknown> }> {
   const log = createWriteStream(join(DATA, 'gateway.log'), { flags: 'a' })
-  const child = spawnTs(GATEWAY_ENTRY, [], { env: { ...process.env, ...env } })
+  const child = await spawnGateway({ env: { ...process.env, ...env } })
   child.stdout?.pipe(log)
   child.stderr?.pipe(log)
   return { child, exited: exitOf(child) }
@@ -85,7 +78,7 @@ async function main(): Promise<void> {
   mkdirSync(DATA, { recursive: true })
   const token = adminToken()
   let influxd: Influxd | null = null
-  let gateway: ReturnType<typeof startGateway> | null = null
+  let gateway: Awaited<ReturnType<typeof startGateway>> | null = null
   let sim: Simulator | null = null
   let stopAlerts = () => {}
   let stopping = false
@@ -113,7 +106,7 @@ async function main(): Promise<void> {
     influxd = await startInfluxd(join(DATA, 'influxdb'), influxPort)
     say(`InfluxDB on ${influxd.url} (data in .data/influxdb)`)
     const apiUrl = `http://127.0.0.1:${HTTP_PORT}`
-    gateway = startGateway({
+    gateway = await startGateway({
       AEDGW_DATA_DIR: DATA,
       AEDGW_BIND: '127.0.0.1',
       AEDGW_HTTP_PORT: String(HTTP_PORT),

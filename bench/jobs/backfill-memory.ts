@@ -2,7 +2,7 @@ import { mkdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { Simulator } from '../../firmware-sim/simulator.ts'
 import { rssBytes } from '../../scripts/cluster/common.ts'
-import { freePort, GATEWAY_ENTRY, spawnTs, stopChild, waitHttp } from '../../scripts/lib/processes.ts'
+import { freePort, spawnGateway, stopChild, waitHttp } from '../../scripts/lib/processes.ts'
 import type { Progress } from '../progress.ts'
 import { ADMIN, BACKFILL_DAYS } from '../settings.ts'
 import { maxInFlight, rssAfterGc, withGcHook } from './gateway.ts'
@@ -66,7 +66,7 @@ export async function backfillMemory(
   mkdirSync(dir, { recursive: true })
   const cfg = join(dir, 'bench.yaml')
   writeFileSync(cfg, `log_level: warn\n${maxInFlight() ? `mqtt:\n${maxInFlight()}` : ''}`)
-  const child = spawnTs(GATEWAY_ENTRY, [], {
+  const child = await spawnGateway({
     env: {
       ...process.env,
       AEDGW_CONFIG: cfg,

@@ -2,7 +2,7 @@ import type { ChildProcess } from 'node:child_process'
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { rssBytes } from '../../scripts/cluster/common.ts'
-import { freePort, GATEWAY_ENTRY, spawnTs, stopChild, waitHttp } from '../../scripts/lib/processes.ts'
+import { freePort, spawnGateway, stopChild, waitHttp } from '../../scripts/lib/processes.ts'
 import { ADMIN, benchId, type Cred, PROBES } from '../settings.ts'
 
 export interface BenchGateway {
@@ -66,7 +66,7 @@ export async function startBenchGateway(
     cfg,
     `log_level: warn\nmqtt:\n  rate:\n    per_second: 1000000\n    burst: 1000000\n  connect_rate:\n    per_address_burst: 1000000\n${maxInFlight()}`,
   )
-  const child = spawnTs(GATEWAY_ENTRY, [], {
+  const child = await spawnGateway({
     env: {
       ...process.env,
       AEDGW_CONFIG: cfg,

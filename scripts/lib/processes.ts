@@ -1,7 +1,10 @@
 import { type ChildProcess, type SpawnOptions, spawn } from 'node:child_process'
+import { readdirSync } from 'node:fs'
 import { createServer } from 'node:net'
+import { join } from 'node:path'
 import { createInterface } from 'node:readline'
 import { fileURLToPath } from 'node:url'
+import { build } from 'esbuild'
 
 /**
  * Child processes, ports and readiness waits, shared by the demo, the benchmark, the soak and the
@@ -23,6 +26,62 @@ export const GATEWAY_NODE_FLAGS = ['--max-semi-space-size=16']
 /** Flags added for one run, space-separated (e.g. `--trace-gc` while profiling): AEDGW_NODE_FLAGS. */
 const EXTRA_NODE_FLAGS = (process.env.AEDGW_NODE_FLAGS ?? '').split(' ').filter((f) => f !== '')
 export const GATEWAY_ENTRY = 'gateway/main.ts'
+/** The compiled gateway, as `npm start` runs it (buildGateway, `npm run build`). */
+export const GATEWAY_BUILD = 'dist/gateway/main.js'
+
+let built: Promise<void> | null = null
+/**
+ * Compiles the gateway's sources (gateway/) into dist/gateway, one .js file per .ts file, with
+ * esbuild (a runtime dependency, so an install without dev dependencies can still start it): a
+ * transform only, about a second; type checking is `npm run check`'s. Once per process.
+ * `npm start`, the demo and the benchmark run the compiled gateway: under tsx, the loader's own
+ * threads and the transformed sources cost about 110 MB resident (docs/performance.md).
+ */
+export function buildGateway(): Promise<void> {
+  built ??= compile()
+  return built
+}
+
+async function compile(): Promise<void> {
+  const sources = readdirSync(join(ROOT, 'gateway'), { recursive: true, encoding: 'utf8' })
+    .filter((f) => f.endsWith('.ts') && !f.endsWith('.d.ts'))
+    .map((f) => join(ROOT, 'gateway', f))
+  await build({
+    entryPoints: sources,
+    outdir: join(ROOT, 'dist', 'gateway'),
+    outbase: join(ROOT, 'gateway'),
+    platform: 'node',
+    format: 'esm',
+    target: 'node20',
+    sourcemap: true,
+    logLevel: 'error',
+    // bundle mode only so that every import passes through the plugin: each stays an import,
+    // a relative one of ./x.ts becoming ./x.js
+    bundle: true,
+    plugins: [
+      {
+        name: 'imports-stay',
+        setup(b) {
+          b.onResolve({ filter: /.*/ }, (args) =>
+            args.kind === 'entry-point'
+              ? undefined
+              : { path: args.path.replace(/^(\.\.?\/.*)\.ts$/, '$1.js'), external: true },
+          )
+        },
+      },
+    ],
+  })
+}
+
+/** Runs the compiled gateway (buildGateway first) with the gateway's Node flags, as `npm start` does. */
+export async function spawnGateway(opts: TsChildOptions = {}): Promise<ChildProcess> {
+  await buildGateway()
+  return spawn(process.execPath, [...GATEWAY_NODE_FLAGS, ...EXTRA_NODE_FLAGS, GATEWAY_BUILD], {
+    cwd: ROOT,
+    env: opts.env ?? process.env,
+    stdio: opts.stdio ?? ['ignore', 'pipe', 'pipe'],
+  })
+}
 
 /** A free TCP port on 127.0.0.1 (bound then released). */
 export function freePort(): Promise<number> {

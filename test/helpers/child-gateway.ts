@@ -5,6 +5,7 @@ import {
   exitOf,
   freePort,
   GATEWAY_ENTRY,
+  spawnGateway as spawnCompiled,
   spawnTs,
   waitHttp,
 } from '../../scripts/lib/processes.ts'
@@ -19,14 +20,21 @@ export interface ChildGateway {
   exited: Promise<number | string>
 }
 
-/** Runs `gateway/main.ts` as its own process, as `npm start` would, with the given AEDGW_* env. */
+/**
+ * Runs `gateway/main.ts` as its own process with the given AEDGW_* env, from its sources (tsx),
+ * or with `compiled`, as `npm start` does: compiled into dist/ first.
+ */
 export async function spawnGateway(
   env: Record<string, string>,
   ports?: { mqtt: number; http: number },
+  opts: { compiled?: boolean } = {},
 ): Promise<ChildGateway> {
   const mqtt = ports?.mqtt ?? (await freePort())
   const http = ports?.http ?? (await freePort())
-  const child = spawnTs(GATEWAY_ENTRY, [], {
+  const start = opts.compiled
+    ? spawnCompiled
+    : (o: Parameters<typeof spawnTs>[2]) => spawnTs(GATEWAY_ENTRY, [], o)
+  const child = await start({
     env: {
       PATH: process.env.PATH ?? '',
       HOME: process.env.HOME ?? '/tmp',
