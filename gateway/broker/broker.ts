@@ -49,7 +49,7 @@ export class Broker extends EventEmitter {
     this.deps = deps
     const most = deps.config.mqtt.max_in_flight
     this.gate = new InflightGate(most, Math.floor(most / 2))
-    this.heapRelease = new HeapRelease(deps.log)
+    this.heapRelease = new HeapRelease(deps.log, deps.metrics)
     this.hooks = new BrokerHooks(deps, this.gate)
   }
 

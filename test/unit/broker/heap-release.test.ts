@@ -2,6 +2,7 @@ import { Writable } from 'node:stream'
 import pino from 'pino'
 import { describe, expect, it } from 'vitest'
 import { HeapRelease } from '../../../gateway/broker/heap-release.ts'
+import { Metrics } from '../../../gateway/lib/metrics.ts'
 
 function collectingLogger(): { log: pino.Logger; lines: Array<Record<string, unknown>> } {
   const lines: Array<Record<string, unknown>> = []
@@ -20,11 +21,15 @@ const released = (lines: Array<Record<string, unknown>>) =>
 describe('the heap release after a backlog', () => {
   it('collects once, two quiet sweeps after back-pressure last held anyone, and not again until the next backlog', async () => {
     const { log, lines } = collectingLogger()
-    const r = new HeapRelease(log)
+    const metrics = new Metrics()
+    const gauge = async (name: string) => (await metrics.registry.getSingleMetric(name)?.get())?.values
+    const r = new HeapRelease(log, metrics)
     r.sweep(0, false)
     r.sweep(0, false)
     r.sweep(0, false) // no backlog yet: nothing to give back
+    expect((await gauge('aedgw_heap_release_pending'))?.[0]?.value).toBe(0)
     r.sweep(3, true) // the gate held connections
+    expect((await gauge('aedgw_heap_release_pending'))?.[0]?.value).toBe(1)
     r.sweep(3, true) // still holding: not quiet
     r.sweep(3, false) // quiet 1
     await new Promise((done) => setTimeout(done, 50))
@@ -32,6 +37,15 @@ describe('the heap release after a backlog', () => {
     r.sweep(3, false) // quiet 2: released
     await new Promise((done) => setTimeout(done, 200))
     expect(released(lines)).toBe(1)
+    expect((await gauge('aedgw_heap_release_pending'))?.[0]?.value).toBe(0)
+    const pauses = (await gauge('aedgw_heap_release_pause_seconds')) ?? []
+    expect(pauses.find((v) => v.metricName === 'aedgw_heap_release_pause_seconds_count')?.value).toBe(1)
+    expect(
+      pauses.find((v) => v.metricName === 'aedgw_heap_release_pause_seconds_sum')?.value,
+    ).toBeGreaterThan(0)
+    expect(lines.find((l) => l.msg === 'backlog over: heap collected and returned')?.pause_ms).toEqual(
+      expect.any(Number),
+    )
     for (let i = 0; i < 4; i++) r.sweep(3, false)
     await new Promise((done) => setTimeout(done, 200))
     expect(released(lines)).toBe(1)
