@@ -30,6 +30,7 @@ export async function doorAlone(): Promise<void> {
         acked_per_s: Math.round(door.half.acked / door.half.seconds),
         door: door.door,
         loop: door.loop,
+        heap_releases: door.heap_releases,
       }
       process.stdout.write(`${JSON.stringify(summary)}\n`)
     } finally {

@@ -111,6 +111,7 @@ export function reportJson(f: BenchFigures) {
       ...f.door.door,
       event_loop_delay_p99_ms: f.door.loop.p99_ms,
       event_loop_delay_max_ms: f.door.loop.max_ms,
+      heap_releases_during: f.door.heap_releases,
     },
     idle_memory: f.resources.memory,
     backfill_memory: f.resources.backfill,
@@ -167,7 +168,7 @@ ${sweepTable(r.peer)}
 
 ## Door opened → webhook (Ours)
 
-At half Ours' sustained stored rate (${d.background_offered_per_s}/s offered, ${d.background_acked_per_s} acked/s, heartbeat PUBACK p50 ${d.background_puback_p50_ms} ms, p99 ${d.background_puback_p99_ms} ms): ${d.delivered} of ${d.probes} delivered, p50 ${d.p50_ms} ms, p99 ${d.p99_ms} ms (the slowest, with fewer than 100 probes), max ${d.max_ms} ms; gateway event-loop delay p99 ${d.event_loop_delay_p99_ms} ms, max ${d.event_loop_delay_max_ms} ms.
+At half Ours' sustained stored rate (${d.background_offered_per_s}/s offered, ${d.background_acked_per_s} acked/s, heartbeat PUBACK p50 ${d.background_puback_p50_ms} ms, p99 ${d.background_puback_p99_ms} ms): ${d.delivered} of ${d.probes} delivered, p50 ${d.p50_ms} ms, p99 ${d.p99_ms} ms (the slowest, with fewer than 100 probes), max ${d.max_ms} ms; gateway event-loop delay p99 ${d.event_loop_delay_p99_ms} ms, max ${d.event_loop_delay_max_ms} ms over this phase alone. It starts once the gateway has given back the heap the sweep's overload grew (a full collection, broker/heap-release.ts); releases during the phase: ${d.heap_releases_during}.
 
 ${resourcesMarkdown({ memory: r.idle_memory, backfill: r.backfill_memory, outage: r.outage_drain }, stamp)}`
 }

@@ -39,9 +39,14 @@ describe('the heap release after a backlog', () => {
     expect(released(lines)).toBe(1)
     expect((await gauge('aedgw_heap_release_pending'))?.[0]?.value).toBe(0)
     const pauses = (await gauge('aedgw_heap_release_pause_seconds')) ?? []
-    expect(pauses.find((v) => v.metricName === 'aedgw_heap_release_pause_seconds_count')?.value).toBe(1)
     expect(
-      pauses.find((v) => v.metricName === 'aedgw_heap_release_pause_seconds_sum')?.value,
+      pauses.find(
+        (v) => (v as { metricName?: string }).metricName === 'aedgw_heap_release_pause_seconds_count',
+      )?.value,
+    ).toBe(1)
+    expect(
+      pauses.find((v) => (v as { metricName?: string }).metricName === 'aedgw_heap_release_pause_seconds_sum')
+        ?.value,
     ).toBeGreaterThan(0)
     expect(lines.find((l) => l.msg === 'backlog over: heap collected and returned')?.pause_ms).toEqual(
       expect.any(Number),
