@@ -1,37 +1,81 @@
+/** A message's identity for redelivery detection: (kind, boot, seq, device time). */
+export interface DedupKey {
+  kind: 'heartbeat' | 'event'
+  boot: string | null
+  seq: number
+  ts: number
+}
+
+/** One cabinet's last `window` keys, in a ring of numbers: no string or object per key. */
+interface Ring {
+  seq: Float64Array
+  ts: Float64Array
+  /** 1 heartbeat, 2 event; 0 an empty slot. */
+  kind: Uint8Array
+  /** The boot id of each slot: one shared string per boot, not one per message. */
+  boot: Array<string | null>
+  size: number
+  next: number
+}
+
+const KIND = { heartbeat: 1, event: 2 } as const
+
 /**
  * Remembers the last `window` message keys per cabinet, to recognise QoS 1 redeliveries
  * ([MQTT-4.3.2]: a sender resends with DUP=1 until it gets the PUBACK, so the same message can
  * arrive twice). The key is (kind, boot, seq, device time): seq restarts at each boot, and the
  * device time tells two boots apart when the cabinet sends no boot id.
+ *
+ * Kept as numbers in typed arrays and found by a scan of the ring (256 comparisons of numbers
+ * per message at the default window): about 7 KB per cabinet with its window full, 4 KB of it
+ * the typed arrays, against about 34 KB for the same keys as strings in a Set (3,000 cabinets ×
+ * 256 keys, measured alone). As strings they were 15 MB of a 300-cabinet gateway's 82 MB live
+ * heap after a 14-day backfill: close to 650 MB for a fleet of 19,000 (docs/performance.md).
  */
 export class Dedup {
   private readonly window: number
-  private readonly seen = new Map<string, { set: Set<string>; ring: string[]; next: number }>()
+  private readonly seen = new Map<string, Ring>()
 
   constructor(window: number) {
     this.window = window
   }
 
-  has(cabinet: string, key: string): boolean {
-    return this.seen.get(cabinet)?.set.has(key) ?? false
+  has(cabinet: string, key: DedupKey): boolean {
+    const r = this.seen.get(cabinet)
+    return r !== undefined && find(r, key) >= 0
   }
 
   /** Records a key; false when it was already there. */
-  add(cabinet: string, key: string): boolean {
-    let c = this.seen.get(cabinet)
-    if (!c) {
-      c = { set: new Set(), ring: [], next: 0 }
-      this.seen.set(cabinet, c)
-    }
-    if (c.set.has(key)) return false
-    if (c.ring.length < this.window) c.ring.push(key)
-    else {
-      const old = c.ring[c.next] as string
-      c.set.delete(old)
-      c.ring[c.next] = key
-      c.next = (c.next + 1) % this.window
-    }
-    c.set.add(key)
+  add(cabinet: string, key: DedupKey): boolean {
+    let r = this.seen.get(cabinet)
+    if (!r) {
+      r = {
+        seq: new Float64Array(this.window),
+        ts: new Float64Array(this.window),
+        kind: new Uint8Array(this.window),
+        boot: new Array<string | null>(this.window).fill(null),
+        size: 0,
+        next: 0,
+      }
+      this.seen.set(cabinet, r)
+    } else if (find(r, key) >= 0) return false
+    const i = r.next
+    r.seq[i] = key.seq
+    r.ts[i] = key.ts
+    r.kind[i] = KIND[key.kind]
+    // the previous slot's string when it is the same boot, so a boot id is held once
+    const prev = r.boot[(i + this.window - 1) % this.window] ?? null
+    r.boot[i] = key.boot !== null && key.boot === prev ? prev : key.boot
+    r.next = (i + 1) % this.window
+    if (r.size < this.window) r.size++
     return true
   }
+}
+
+function find(r: Ring, key: DedupKey): number {
+  const kind = KIND[key.kind]
+  for (let i = 0; i < r.size; i++) {
+    if (r.seq[i] === key.seq && r.ts[i] === key.ts && r.kind[i] === kind && r.boot[i] === key.boot) return i
+  }
+  return -1
 }

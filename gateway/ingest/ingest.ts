@@ -5,6 +5,7 @@ import { type Heartbeat, heartbeatSchema } from '../protocol/heartbeat.ts'
 import { type CabinetStatus, parseStatus } from '../protocol/status.ts'
 import type { PublishLeaf } from '../protocol/topics.ts'
 import { eventLine, heartbeatLine, type PointMeta, statusLine } from '../store/schema/index.ts'
+import type { DedupKey } from './dedup.ts'
 
 export type Reading =
   | { kind: 'heartbeat'; cabinet: string; value: Heartbeat; meta: PointMeta }
@@ -16,7 +17,7 @@ export interface Accepted {
   reading: Reading
   line: string
   /** Identity for redelivery detection; null for status (idempotent by nature). */
-  dedupKey: string | null
+  dedupKey: DedupKey | null
 }
 
 export type RejectReason =
@@ -134,7 +135,7 @@ export class Ingest {
         ok: true,
         reading: { kind: 'heartbeat', cabinet, value: h, meta },
         line: heartbeatLine(h, meta, extra),
-        dedupKey: `h:${h.boot ?? ''}:${h.seq}:${h.ts}`,
+        dedupKey: { kind: 'heartbeat', boot: h.boot ?? null, seq: h.seq, ts: h.ts },
       }
     }
     const parsed = eventSchema.safeParse(json)
@@ -147,7 +148,7 @@ export class Ingest {
       ok: true,
       reading: { kind: 'event', cabinet, value: e, meta },
       line: eventLine(e, meta),
-      dedupKey: `e:${e.boot ?? ''}:${e.seq}:${e.ts}`,
+      dedupKey: { kind: 'event', boot: e.boot ?? null, seq: e.seq, ts: e.ts },
     }
   }
 

@@ -28,7 +28,7 @@ describe('ingest', () => {
     expect(r.line).toContain('door_open=T')
     expect(r.line).toContain(`received_ms=${recv}i`)
     expect(r.line.endsWith(` ${Date.UTC(2026, 10, 26, 4)}`)).toBe(true)
-    expect(r.dedupKey).toBe(`h::7:${Date.UTC(2026, 10, 26, 4)}`)
+    expect(r.dedupKey).toEqual({ kind: 'heartbeat', boot: null, seq: 7, ts: Date.UTC(2026, 10, 26, 4) })
   })
 
   it('refuses a lone surrogate written as a \\u escape, in a value or a key, and takes a pair', () => {
@@ -114,15 +114,44 @@ describe('ingest', () => {
 })
 
 describe('redelivery detection', () => {
+  const hb = (seq: number, ts = 1000, boot: string | null = null) => ({
+    kind: 'heartbeat' as const,
+    boot,
+    seq,
+    ts,
+  })
+
   it('remembers a window of keys per cabinet', () => {
     const d = new Dedup(2)
-    expect(d.add('a', 'k1')).toBe(true)
-    expect(d.add('a', 'k1')).toBe(false)
-    expect(d.add('b', 'k1')).toBe(true)
-    d.add('a', 'k2')
-    d.add('a', 'k3')
-    expect(d.has('a', 'k1')).toBe(false)
-    expect(d.has('a', 'k3')).toBe(true)
+    expect(d.add('a', hb(1))).toBe(true)
+    expect(d.add('a', hb(1))).toBe(false)
+    expect(d.add('b', hb(1))).toBe(true)
+    d.add('a', hb(2))
+    d.add('a', hb(3))
+    expect(d.has('a', hb(1))).toBe(false)
+    expect(d.has('a', hb(2))).toBe(true)
+    expect(d.has('a', hb(3))).toBe(true)
+    expect(d.has('c', hb(3))).toBe(false)
+  })
+
+  it('tells keys apart by every part: kind, boot, seq and device time', () => {
+    const d = new Dedup(8)
+    d.add('a', hb(5, 1000, 'boot-1'))
+    expect(d.has('a', hb(5, 1000, 'boot-1'))).toBe(true)
+    expect(d.has('a', { kind: 'event', boot: 'boot-1', seq: 5, ts: 1000 })).toBe(false)
+    expect(d.has('a', hb(5, 1000, 'boot-2'))).toBe(false)
+    expect(d.has('a', hb(5, 1000, null))).toBe(false)
+    expect(d.has('a', hb(6, 1000, 'boot-1'))).toBe(false)
+    expect(d.has('a', hb(5, 1001, 'boot-1'))).toBe(false)
+    // a boot id equal in value but another string (each message is parsed anew) is the same boot
+    expect(d.has('a', hb(5, 1000, ['boot', '1'].join('-')))).toBe(true)
+  })
+
+  it('forgets the oldest key first, the ring wrapping many times', () => {
+    const d = new Dedup(3)
+    for (let seq = 0; seq < 100; seq++) expect(d.add('a', hb(seq, seq * 10))).toBe(true)
+    for (let seq = 0; seq < 97; seq++) expect(d.has('a', hb(seq, seq * 10))).toBe(false)
+    for (let seq = 97; seq < 100; seq++) expect(d.has('a', hb(seq, seq * 10))).toBe(true)
   })
 })
 
