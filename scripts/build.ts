@@ -5,8 +5,8 @@ import { buildGateway, GATEWAY_BUILD } from './lib/processes.ts'
 
 /**
  * `npm run build`: the gateway compiled into dist/ and the maintenance console into dist/console.
- * `npm start` runs it with --console-if-missing: the gateway is compiled again when its sources
- * (about a second), the console only when there is no build of it yet.
+ * `npm start` runs it with --console-if-missing: the gateway is compiled every time (about a
+ * second), the console only when there is no build of it yet.
  */
 const consoleIfMissing = process.argv.includes('--console-if-missing')
 try {

@@ -14,6 +14,7 @@ interface Ring {
   kind: Uint8Array
   /** The boot id of each slot: one shared string per boot, not one per message. */
   boot: Array<string | null>
+  /** Slots in use; once it is the window, `next` is the oldest, overwritten next. */
   size: number
   next: number
 }
@@ -49,26 +50,51 @@ export class Dedup {
   add(cabinet: string, key: DedupKey): boolean {
     let r = this.seen.get(cabinet)
     if (!r) {
-      r = {
-        seq: new Float64Array(this.window),
-        ts: new Float64Array(this.window),
-        kind: new Uint8Array(this.window),
-        boot: new Array<string | null>(this.window).fill(null),
-        size: 0,
-        next: 0,
-      }
+      r = ring(Math.min(FIRST_CAPACITY, this.window))
       this.seen.set(cabinet, r)
     } else if (find(r, key) >= 0) return false
-    const i = r.next
+    let i: number
+    if (r.size < this.window) {
+      // growing: appended at the end, the arrays doubled when full, up to the window
+      if (r.size === r.seq.length) r = this.grow(cabinet, r)
+      i = r.size++
+    } else {
+      // full: the oldest slot is overwritten
+      i = r.next
+      r.next = (i + 1) % this.window
+    }
     r.seq[i] = key.seq
     r.ts[i] = key.ts
     r.kind[i] = KIND[key.kind]
     // the previous slot's string when it is the same boot, so a boot id is held once
-    const prev = r.boot[(i + this.window - 1) % this.window] ?? null
+    const prev = r.boot[i === 0 ? r.size - 1 : i - 1] ?? null
     r.boot[i] = key.boot !== null && key.boot === prev ? prev : key.boot
-    r.next = (i + 1) % this.window
-    if (r.size < this.window) r.size++
     return true
+  }
+
+  private grow(cabinet: string, r: Ring): Ring {
+    const bigger = ring(Math.min(this.window, r.seq.length * 2))
+    bigger.seq.set(r.seq)
+    bigger.ts.set(r.ts)
+    bigger.kind.set(r.kind)
+    for (let k = 0; k < r.size; k++) bigger.boot[k] = r.boot[k] ?? null
+    bigger.size = r.size
+    this.seen.set(cabinet, bigger)
+    return bigger
+  }
+}
+
+/** A ring starts this small and doubles: a cabinet that sent a few messages holds a few slots. */
+const FIRST_CAPACITY = 8
+
+function ring(capacity: number): Ring {
+  return {
+    seq: new Float64Array(capacity),
+    ts: new Float64Array(capacity),
+    kind: new Uint8Array(capacity),
+    boot: new Array<string | null>(capacity).fill(null),
+    size: 0,
+    next: 0,
   }
 }
 

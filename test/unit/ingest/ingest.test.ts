@@ -148,10 +148,16 @@ describe('redelivery detection', () => {
   })
 
   it('forgets the oldest key first, the ring wrapping many times', () => {
-    const d = new Dedup(3)
-    for (let seq = 0; seq < 100; seq++) expect(d.add('a', hb(seq, seq * 10))).toBe(true)
-    for (let seq = 0; seq < 97; seq++) expect(d.has('a', hb(seq, seq * 10))).toBe(false)
-    for (let seq = 97; seq < 100; seq++) expect(d.has('a', hb(seq, seq * 10))).toBe(true)
+    for (const window of [3, 20, 256]) {
+      const d = new Dedup(window)
+      for (let seq = 0; seq < 1000; seq++) {
+        expect(d.add('a', hb(seq, seq * 10, `boot-${seq >> 6}`))).toBe(true)
+        // what was just added and the whole window behind it are remembered while it grows
+        const from = Math.max(0, seq - window + 1)
+        expect(d.has('a', hb(from, from * 10, `boot-${from >> 6}`))).toBe(true)
+        if (from > 0) expect(d.has('a', hb(from - 1, (from - 1) * 10, `boot-${(from - 1) >> 6}`))).toBe(false)
+      }
+    }
   })
 })
 
