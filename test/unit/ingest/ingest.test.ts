@@ -147,6 +147,21 @@ describe('redelivery detection', () => {
     expect(d.has('a', hb(5, 1000, ['boot', '1'].join('-')))).toBe(true)
   })
 
+  it('after a reboot, with seq starting again from 0, still recognises redeliveries and takes new messages', () => {
+    const d = new Dedup(4)
+    for (let seq = 100; seq < 110; seq++) expect(d.add('a', hb(seq, seq, 'boot-A'))).toBe(true)
+    expect(d.add('a', hb(109, 109, 'boot-A'))).toBe(false)
+    for (let seq = 0; seq < 12; seq++) {
+      expect(d.add('a', hb(seq, 1000 + seq, 'boot-B'))).toBe(true)
+      // the redelivery of each is caught, below the highest seq the ring has seen
+      expect(d.add('a', hb(seq, 1000 + seq, 'boot-B'))).toBe(false)
+      expect(d.has('a', hb(seq, 1000 + seq, 'boot-B'))).toBe(true)
+    }
+    expect(d.has('a', hb(109, 109, 'boot-A'))).toBe(false)
+    expect(d.has('a', hb(7, 1007, 'boot-B'))).toBe(false)
+    expect(d.has('a', hb(8, 1008, 'boot-B'))).toBe(true)
+  })
+
   it('forgets the oldest key first, the ring wrapping many times', () => {
     for (const window of [3, 20, 256]) {
       const d = new Dedup(window)
