@@ -16,6 +16,7 @@ import type { Config } from './config/schema.ts'
 import { Feeds } from './feeds/feeds.ts'
 import { Ingest } from './ingest/ingest.ts'
 import { IngestPipeline } from './ingest/pipeline.ts'
+import { HeapRelease } from './lib/heap-release.ts'
 import { Metrics } from './lib/metrics.ts'
 import { SecretHasher } from './lib/secrets.ts'
 import { Registry } from './registry/registry.ts'
@@ -162,9 +163,12 @@ export async function build(
       if (r.kind === 'status') retained.save(r.cabinet, r.value, r.meta.receivedMs)
     },
   })
+  // the heap a burst of work grew (a backlog, a late-history recompute) is given back after it
+  const heapRelease = new HeapRelease(child('broker'), metrics)
   const broker = new Broker({
     config,
     log: child('broker'),
+    heapRelease,
     registry,
     metrics,
     clock,
@@ -176,6 +180,7 @@ export async function build(
   metrics.refresh = () => {
     refreshGauges(metrics, { outbox, writer, broker, clock })
     countOpenAlerts(metrics, alerting.lifecycle.open())
+    metrics.lateHistoryPending.set(feeds.late?.pending() ?? 0)
   }
   // resolved alerts, given-up notifications and quarantine entries pruned by age
   const pruner = new Pruner({
@@ -198,6 +203,7 @@ export async function build(
     readinessAt: (id, live, now) => alerting.readiness.at(id, live, now),
     lifecycle: alerting.lifecycle,
     outboxPendingSinceMs: () => (outbox.snapshot().depth === 0 ? null : writer.oldestPendingMs),
+    onManyRecomputed: () => heapRelease.request('late history recomputed'),
     outbox,
     influx,
     log,

@@ -4,7 +4,7 @@ import { type AddressInfo, createServer, type Server } from 'node:net'
 import { createServer as createTlsServer } from 'node:tls'
 import { Aedes, type AedesPublishPacket, type Client } from 'aedes'
 import { AedgwError } from '../lib/errors.ts'
-import { HeapRelease } from './heap-release.ts'
+import { HeapRelease } from '../lib/heap-release.ts'
 import { type BrokerDeps, BrokerHooks } from './hooks.ts'
 import { InflightGate } from './inflight-gate.ts'
 import { PacketGuard } from './packet-guard.ts'
@@ -49,7 +49,7 @@ export class Broker extends EventEmitter {
     this.deps = deps
     const most = deps.config.mqtt.max_in_flight
     this.gate = new InflightGate(most, Math.floor(most / 2))
-    this.heapRelease = new HeapRelease(deps.log, deps.metrics)
+    this.heapRelease = deps.heapRelease ?? new HeapRelease(deps.log, deps.metrics)
     this.hooks = new BrokerHooks(deps, this.gate)
   }
 

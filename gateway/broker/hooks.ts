@@ -2,6 +2,7 @@ import type { AuthenticateError, Client, ConnectPacket, PublishPacket, Subscript
 import type { Logger } from 'pino'
 import type { Config } from '../config/schema.ts'
 import { AedgwError } from '../lib/errors.ts'
+import type { HeapRelease } from '../lib/heap-release.ts'
 import type { Metrics } from '../lib/metrics.ts'
 import { cabinetTopic, isPublishLeaf, type PublishLeaf, parseTopic } from '../protocol/topics.ts'
 import type { Registry } from '../registry/registry.ts'
@@ -23,6 +24,8 @@ export interface BrokerDeps {
    * A rejection closes the connection without a PUBACK; the cabinet resends after reconnecting.
    */
   accept: (cabinet: string, leaf: PublishLeaf, payload: Buffer) => Promise<void>
+  /** Gives the heap back after a backlog (and after other bursts the composition root reports). */
+  heapRelease?: HeapRelease
 }
 
 function denial(message: string): Error {

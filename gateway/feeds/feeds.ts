@@ -27,6 +27,8 @@ export interface FeedsDeps {
   readinessAt: ReadinessAt
   /** Gateway time of the oldest line the outbox has not written to InfluxDB yet; null: none. */
   outboxPendingSinceMs: () => number | null
+  /** A late-history recompute of many cabinets is over (LateHistoryDeps.onManyRecomputed). */
+  onManyRecomputed?: () => void
   outbox: { append(cabinet: string, line: string, recvMs: number): Promise<void> }
   influx: InfluxApi
   log: Logger
@@ -62,6 +64,7 @@ export class Feeds {
             rollups: config.retention.manage,
             readinessAt: deps.readinessAt,
             outboxPendingSinceMs: deps.outboxPendingSinceMs,
+            ...(deps.onManyRecomputed ? { onManyRecomputed: deps.onManyRecomputed } : {}),
             log: child('late-history'),
           })
         : null

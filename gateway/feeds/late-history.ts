@@ -27,10 +27,18 @@ export interface LateHistoryDeps {
   readinessAt: ReadinessAt
   /** Gateway time of the oldest line the outbox has not written to InfluxDB yet; null: none. */
   outboxPendingSinceMs: () => number | null
+  /**
+   * Told once the marks are all recomputed after at least MANY_TICKS ticks' worth of cabinets
+   * were (a fleet's backfill, a city-wide outage; 50 by default): the replays grew the heap,
+   * which can now be given back. A few cabinets back from a network drop are not reported.
+   */
+  onManyRecomputed?: () => void
   log: Logger
 }
 
 const DAY_MS = 86_400_000
+/** Ticks' worth of recomputes (`max_cabinets_per_tick` each) past which their end is reported. */
+export const MANY_TICKS = 5
 const post = { method: 'POST' as const }
 
 /**
@@ -49,6 +57,8 @@ export class LateHistory {
   private readonly marks = new Map<string, LateMark>()
   /** Marked since the last tick, not yet in the store. */
   private readonly unsaved = new Set<string>()
+  /** Cabinets recomputed since the marks were last all done. */
+  private recomputed = 0
 
   constructor(deps: LateHistoryDeps) {
     this.deps = deps
@@ -111,6 +121,11 @@ export class LateHistory {
       }
       store.clearLateMark(cabinet, seenMs)
       if (this.marks.get(cabinet)?.seen_ms === seenMs) this.marks.delete(cabinet)
+      this.recomputed++
+    }
+    if (this.marks.size === 0) {
+      if (this.recomputed >= MANY_TICKS * config.max_cabinets_per_tick) this.deps.onManyRecomputed?.()
+      this.recomputed = 0
     }
     return out
   }

@@ -107,14 +107,19 @@ export class Metrics {
     buckets: [60, 300, 900, 1800, 3600, 4 * 3600, 12 * 3600, 86400, 3 * 86400, 7 * 86400],
     registers: [this.registry],
   })
+  readonly lateHistoryPending = new Gauge({
+    name: 'aedgw_late_history_pending_cabinets',
+    help: 'Cabinets whose readiness history waits to be recomputed from late readings (feeds/late-history.ts)',
+    registers: [this.registry],
+  })
   readonly heapReleasePending = new Gauge({
     name: 'aedgw_heap_release_pending',
-    help: '1 while a backlog is on or just over and the heap it grew is still to be given back (broker/heap-release.ts)',
+    help: '1 while a burst of work (a backlog, a late-history recompute) is on or just over and the heap it grew is still to be given back (lib/heap-release.ts)',
     registers: [this.registry],
   })
   readonly heapReleasePause = new Histogram({
     name: 'aedgw_heap_release_pause_seconds',
-    help: 'How long the main thread stopped for each full collection that gave back the heap a backlog grew',
+    help: 'How long the main thread stopped for each full collection that gave back the heap a burst of work grew',
     buckets: [0.025, 0.05, 0.1, 0.2, 0.4, 0.8, 1.6],
     registers: [this.registry],
   })

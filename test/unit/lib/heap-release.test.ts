@@ -1,7 +1,7 @@
 import { Writable } from 'node:stream'
 import pino from 'pino'
 import { describe, expect, it } from 'vitest'
-import { HeapRelease } from '../../../gateway/broker/heap-release.ts'
+import { HeapRelease } from '../../../gateway/lib/heap-release.ts'
 import { Metrics } from '../../../gateway/lib/metrics.ts'
 
 function collectingLogger(): { log: pino.Logger; lines: Array<Record<string, unknown>> } {
