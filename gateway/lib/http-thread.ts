@@ -1,4 +1,5 @@
 import { Worker } from 'node:worker_threads'
+import { WORKER_LIMITS } from './worker.ts'
 
 export interface HttpRequest {
   url: string
@@ -85,7 +86,7 @@ export class HttpThread {
   private thread(): Worker {
     if (this.worker) return this.worker
     // execArgv: [] so that the gateway's own `--import tsx` is not run again in this thread
-    const worker = new Worker(THREAD_SOURCE, { eval: true, execArgv: [] })
+    const worker = new Worker(THREAD_SOURCE, { eval: true, execArgv: [], resourceLimits: WORKER_LIMITS })
     worker.unref()
     worker.on('message', (reply: HttpReply) => this.onReply(reply))
     const failAll = (err: Error) => {

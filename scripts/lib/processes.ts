@@ -16,14 +16,11 @@ import { build } from 'esbuild'
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url))
 
 /**
- * Node flags the gateway runs with (as `npm start` does): a young generation of 16 MB semi-spaces
- * instead of V8's default, so the short-lived objects of every message die in scavenges rather
- * than being promoted. Larger ones cost resident memory (up to three semi-spaces per isolate)
- * and bought no throughput: closed-loop heartbeats/s, 64 MB against 16 MB, were 10,186 / 12,626,
- * 5,829 / 6,527 and 10,139 / 15,800 in three interleaved runs (docs/performance.md).
+ * Node flags added for one run, space-separated (e.g. `--trace-gc` while profiling):
+ * AEDGW_NODE_FLAGS. The gateway runs with none, as `npm start` does: V8's own young generation
+ * (16 MB semi-spaces on a 64-bit machine) for the main thread, a smaller one its worker threads
+ * set themselves (gateway/lib/worker.ts), which a `--max-semi-space-size` flag would override.
  */
-export const GATEWAY_NODE_FLAGS = ['--max-semi-space-size=16']
-/** Flags added for one run, space-separated (e.g. `--trace-gc` while profiling): AEDGW_NODE_FLAGS. */
 const EXTRA_NODE_FLAGS = (process.env.AEDGW_NODE_FLAGS ?? '').split(' ').filter((f) => f !== '')
 export const GATEWAY_ENTRY = 'gateway/main.ts'
 /** The compiled gateway, as `npm start` runs it (buildGateway, `npm run build`). */
@@ -76,7 +73,7 @@ async function compile(): Promise<void> {
 /** Runs the compiled gateway (buildGateway first) with the gateway's Node flags, as `npm start` does. */
 export async function spawnGateway(opts: TsChildOptions = {}): Promise<ChildProcess> {
   await buildGateway()
-  return spawn(process.execPath, [...GATEWAY_NODE_FLAGS, ...EXTRA_NODE_FLAGS, GATEWAY_BUILD], {
+  return spawn(process.execPath, [...EXTRA_NODE_FLAGS, GATEWAY_BUILD], {
     cwd: ROOT,
     env: opts.env ?? process.env,
     stdio: opts.stdio ?? ['ignore', 'pipe', 'pipe'],
@@ -116,7 +113,7 @@ export interface TsChildOptions {
  * the repository root; the gateway's entry point gets the gateway's Node flags.
  */
 export function spawnTs(script: string, args: string[] = [], opts: TsChildOptions = {}): ChildProcess {
-  const flags = script === GATEWAY_ENTRY ? [...GATEWAY_NODE_FLAGS, ...EXTRA_NODE_FLAGS] : []
+  const flags = script === GATEWAY_ENTRY ? EXTRA_NODE_FLAGS : []
   return spawn(process.execPath, [...flags, '--import', 'tsx', script, ...args], {
     cwd: ROOT,
     env: opts.env ?? process.env,
