@@ -83,12 +83,18 @@ ${memoryTable(r)}
 
 ## Resident memory after a backfill
 
-${b.cabinets} cabinets (the demo's fleet, default configuration), ${b.note}: ${b.messages} messages acknowledged in ${b.backfill_seconds} s, outbox empty ${b.drain_seconds} s later. Gateway VmRSS ${b.rss_before_mib} MiB before, **${b.rss_after_mib} MiB** after (peak ${b.rss_peak_mib} MiB; ${b.rss_after_30s_mib} MiB 30 s after; ${b.rss_after_gc_mib} MiB once the main isolate collected all it could; its heap then held ${b.heap_used_mib} MiB live of ${b.heap_total_mib} MiB). Goal ≤ 200 MB (190.7 MiB): ${mark(b.rss_after_mib * 2 ** 20 <= 200e6)}.
+${b.cabinets} cabinets (the demo's fleet, default configuration), ${b.note}: ${b.messages} messages acknowledged in ${b.backfill_seconds} s, outbox empty ${b.drain_seconds} s later. Gateway VmRSS ${b.rss_before_mib} MiB before; ${b.rss_after_mib} MiB 5 s after the outbox emptied (peak ${b.rss_peak_mib} MiB; the heap then held ${b.heap_used_mib} MiB live of ${b.heap_total_mib} MiB, before the heap release that follows a backlog); ${b.rss_after_30s_mib} MiB 30 s after; ${settledText(b)}; ${b.rss_after_gc_mib} MiB once the main isolate then collected all it could. Goal ≤ 200 MB (190.7 MiB) ${b.rss_settled_mib === null ? `30 s after (${b.rss_after_30s_mib} MiB)` : `once the backfill is behind the gateway (${b.rss_settled_mib} MiB)`}: ${mark((b.rss_settled_mib ?? b.rss_after_30s_mib) * 2 ** 20 <= 200e6)}.
 
 ## InfluxDB outage under steady load
 
 ${o.offered_per_s} heartbeats/s offered (open loop, ${o.cabinets} cabinets) before, during and after ${o.note}. Build-up: ${o.buildup_per_s} messages/s into the outbox (${o.backlog_rows} rows at the end of the outage); drain: ${o.drain_per_s} rows/s written in the ${o.drain_seconds} s after InfluxDB returned, the load still on. Drain / build-up **${o.ratio}×** (goal ≥ 5×: ${mark(o.ratio >= 5)}); ${o.acked} acknowledged, **${o.lost} lost**.
 `
+}
+
+function settledText(b: Resources['backfill']): string {
+  return b.rss_settled_mib === null || b.history_seconds === null
+    ? 'the late-history recompute it set off not waited for (--quick)'
+    : `**${b.rss_settled_mib} MiB** once the backfill was behind it (its late-history recompute and the heap release after it done ${b.history_seconds} s after the outbox emptied, then 5 s)`
 }
 
 /** Resident memory against idle connections, the gateway and Mosquitto. */

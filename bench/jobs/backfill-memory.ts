@@ -4,7 +4,7 @@ import { Simulator } from '../../firmware-sim/simulator.ts'
 import { rssBytes } from '../../scripts/cluster/common.ts'
 import { freePort, spawnGateway, stopChild, waitHttp } from '../../scripts/lib/processes.ts'
 import type { Progress } from '../progress.ts'
-import { ADMIN, BACKFILL_DAYS } from '../settings.ts'
+import { ADMIN, BACKFILL_DAYS, QUICK } from '../settings.ts'
 import { maxInFlight, rssAfterGc, withGcHook } from './gateway.ts'
 
 export interface BackfillMemory {
@@ -21,7 +21,15 @@ export interface BackfillMemory {
   rss_after_mib: number
   /** VmRSS 30 s after the outbox was empty, the cabinets live (once V8 or the gateway could reduce its heap). */
   rss_after_30s_mib: number
-  /** VmRSS right after that, once the main isolate collected all it could (bench/gc-hook.mjs). */
+  /**
+   * Seconds from the outbox emptying until the backfill's last work was done: the late-history
+   * recompute of every cabinet it marked (feeds.late_history, 10 cabinets per 5 s tick by
+   * default) and the heap given back after it. null when not waited for (--quick).
+   */
+  history_seconds: number | null
+  /** VmRSS SETTLE_MS after that: the gateway once the backfill is behind it (the goal's reading). */
+  rss_settled_mib: number | null
+  /** VmRSS right after the last reading, once the main isolate collected all it could (bench/gc-hook.mjs). */
   rss_after_gc_mib: number
   /** VmHWM: the highest resident size the gateway reached during the run. */
   rss_peak_mib: number
@@ -38,6 +46,8 @@ const CABINETS = 300
 const INTERVAL_S = 1800
 const SETTLE_MS = 5000
 const LATER_MS = 30_000
+/** The longest wait for the late-history recompute: 300 cabinets take about 3 minutes. */
+const HISTORY_TIMEOUT_MS = 600_000
 const mib = (b: number) => Number((b / 2 ** 20).toFixed(1))
 
 async function vmHwm(pid: number): Promise<number> {
@@ -55,12 +65,14 @@ function gauge(metrics: string, name: string): number {
  * The demo's situation (scripts/demo.ts), measured: the gateway as `npm start` runs it with the
  * default configuration, 300 simulated Bangkok cabinets that publish 14 days of history (the
  * firmware simulator's backfill, every 30 minutes of device time) and then go live; once every
- * message is acknowledged and the outbox is empty, the gateway's VmRSS.
+ * message is acknowledged and the outbox is empty, the gateway's VmRSS: then, 30 s later, and
+ * (not in a --quick run) once the late-history recompute the backfill set off is over.
  */
 export async function backfillMemory(
   influxUrl: string,
   dir: string,
   progress: Progress,
+  waitForHistory = !QUICK,
 ): Promise<BackfillMemory> {
   const [mqttPort, httpPort] = [await freePort(), await freePort()]
   mkdirSync(dir, { recursive: true })
@@ -120,6 +132,21 @@ export async function backfillMemory(
     const m = await metrics()
     await new Promise((r) => setTimeout(r, LATER_MS - SETTLE_MS))
     const later = (await rssBytes(pid)) ?? Number.NaN
+    let historySeconds: number | null = null
+    let settled: number | null = null
+    if (waitForHistory) {
+      for (;;) {
+        const mm = await metrics()
+        const marked = gauge(mm, 'aedgw_late_history_pending_cabinets')
+        const releasing = gauge(mm, 'aedgw_heap_release_pending')
+        progress.note(`late-history recompute: ${marked} cabinets to go`)
+        if ((marked === 0 && releasing === 0) || performance.now() - acked > HISTORY_TIMEOUT_MS) break
+        await new Promise((r) => setTimeout(r, 1000))
+      }
+      historySeconds = (performance.now() - acked) / 1000 - drainSeconds
+      await new Promise((r) => setTimeout(r, SETTLE_MS))
+      settled = (await rssBytes(pid)) ?? Number.NaN
+    }
     const afterGc = await rssAfterGc(pid)
     return {
       cabinets: CABINETS,
@@ -136,6 +163,8 @@ export async function backfillMemory(
       rss_before_mib: mib(before),
       rss_after_mib: mib(after),
       rss_after_30s_mib: mib(later),
+      history_seconds: historySeconds === null ? null : Number(historySeconds.toFixed(1)),
+      rss_settled_mib: settled === null ? null : mib(settled),
       rss_after_gc_mib: mib(afterGc),
       rss_peak_mib: mib(await vmHwm(pid)),
       heap_used_mib: mib(gauge(m, 'aedgw_nodejs_heap_size_used_bytes')),
