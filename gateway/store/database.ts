@@ -27,6 +27,10 @@ export function openStateDb(dataDir: string, migrations: readonly Migration[]): 
   // no checkpoints here: they fsync, and this connection lives on the main thread. The outbox's
   // worker thread checkpoints this file every 2 s (stateDbFile, Outbox checkpointFiles).
   db.pragma('wal_autocheckpoint = 0')
+  // SQLite's own default page cache (2 MB), not better-sqlite3's 16 MB: the hot path reads the
+  // stages' in-memory caches, not this file; what a cache here would hold is the pages the last
+  // saves touched, kept resident (docs/performance.md)
+  db.pragma('cache_size = -2000')
   runMigrations(db, migrations)
   return db
 }
