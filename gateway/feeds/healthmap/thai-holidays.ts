@@ -1,4 +1,5 @@
-import Holidays from 'date-holidays'
+import HolidaysParser from 'date-holidays-parser'
+import { TH_HOLIDAY_DATA } from './th-holidays-data.ts'
 
 const DAY_MS = 86_400_000
 
@@ -9,14 +10,17 @@ const isWeekend = (date: string) => weekday(date) === 0 || weekday(date) === 6
 
 /**
  * Thailand's public holidays, Bangkok's calendar, for `PH` in opening_hours values. The dates come
- * from `date-holidays` (country TH, type public: fixed days and the lunar Buddhist holidays), plus
+ * from `date-holidays` (country TH, type public: fixed days and the lunar Buddhist holidays;
+ * Thailand's rules alone, th-holidays-data.ts, read by its parser: the whole package keeps every
+ * country's data, 8.5 MiB of heap), plus
  * the substitution days Thailand gives for a public holiday falling on a Saturday or Sunday: the
  * next working day that is not itself a holiday (วันหยุดชดเชย; Songkran on a Sunday moves to the
  * Wednesday after it), which `date-holidays` does not list. `extra` adds the special holidays the
  * cabinet announces during the year (`YYYY-MM-DD`).
  */
 export class ThaiHolidays {
-  private readonly hd = new Holidays('TH', { types: ['public'] })
+  // a fresh copy: the parser edits the data it is given
+  private readonly hd = new HolidaysParser(structuredClone(TH_HOLIDAY_DATA), 'TH', { types: ['public'] })
   private readonly years = new Map<number, ReadonlySet<string>>()
   private readonly extra: ReadonlySet<string>
 
