@@ -119,13 +119,15 @@ export interface TsChildOptions {
 
 /**
  * Runs one of the repository's TypeScript entry points in its own Node process through tsx, from
- * the repository root; the gateway's entry point gets the gateway's Node flags.
+ * the repository root; the gateway's entry point gets AEDGW_NODE_FLAGS and the malloc arenas
+ * `npm start` sets.
  */
 export function spawnTs(script: string, args: string[] = [], opts: TsChildOptions = {}): ChildProcess {
-  const flags = script === GATEWAY_ENTRY ? EXTRA_NODE_FLAGS : []
-  return spawn(process.execPath, [...flags, '--import', 'tsx', script, ...args], {
+  const gateway = script === GATEWAY_ENTRY
+  const env = opts.env ?? process.env
+  return spawn(process.execPath, [...(gateway ? EXTRA_NODE_FLAGS : []), '--import', 'tsx', script, ...args], {
     cwd: ROOT,
-    env: opts.env ?? process.env,
+    env: gateway ? { MALLOC_ARENA_MAX: MALLOC_ARENAS, ...env } : env,
     stdio: opts.stdio ?? ['ignore', 'pipe', 'pipe'],
   })
 }
