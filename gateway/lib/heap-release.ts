@@ -1,6 +1,6 @@
 import { Session } from 'node:inspector'
 import type { Logger } from 'pino'
-import type { Metrics } from '../lib/metrics.ts'
+import type { Metrics } from './metrics.ts'
 
 /** Quiet sweeps (the broker's, REAP_INTERVAL_MS apart) after a burst before the heap is given back. */
 const QUIET_SWEEPS = 2
