@@ -15,8 +15,9 @@ export interface PipelineDeps {
   clock: () => number
   dedupWindow: number
   /**
-   * Called for each reading not recognised as a redelivery, once its commit is on disk and before
-   * the PUBACK (a redelivery racing its first copy may be handed on twice: consumers are idempotent).
+   * Called for each reading not recognised as a redelivery, always before its PUBACK: a heartbeat
+   * or status once its commit is on disk, an event at once, while its commit runs (a redelivery
+   * racing its first copy may be handed on twice: consumers are idempotent).
    */
   onReading: (r: Reading) => void
 }
@@ -43,6 +44,12 @@ const SLICE_MS = 4
  * turn of the event loop, so the loop goes back to its sockets between slices and an event
  * arriving behind a backlog of thousands of heartbeats is validated, committed and evaluated
  * first.
+ *
+ * An event's rules run as soon as it is valid, not after its fsync: a door opened must not wait on
+ * a disk that InfluxDB and the heartbeats' group commits keep busy, nor on a store that refuses
+ * it (outbox full, store failing). Its PUBACK still waits for its commit: a refused or failed one
+ * gets none, the cabinet sends the event again, and that copy is stored and evaluated once more
+ * (live state and alerts take the same event twice as once).
  */
 export class IngestPipeline {
   private readonly deps: PipelineDeps
@@ -90,6 +97,8 @@ export class IngestPipeline {
     const room = outbox.accepting()
     if (!room.ok) {
       metrics.rejected.inc({ reason: 'outbox_unavailable' })
+      // an emergency is heard even when it cannot be stored yet: its copies will be, later
+      if (leaf === 'event') this.evaluateUnstored(cabinet, payload, recvMs, room.reason)
       throw new AedgwError('AEDGW_ERR_OUTBOX_FULL', `not acknowledged: ${room.reason}`)
     }
     const res = ingest.process(cabinet, leaf, payload, recvMs)
@@ -111,21 +120,40 @@ export class IngestPipeline {
       metrics.duplicates.inc()
       return
     }
-    // an event (a door opened, an AED removed, tamper, power lost) takes the outbox's priority
-    // lane: its own commit at once, not a place in the heartbeats' next group commit
-    if (leaf === 'event') await outbox.appendUrgent(cabinet, res.line, recvMs)
-    else await outbox.append(cabinet, res.line, recvMs)
+    if (leaf === 'event') {
+      // the priority lane: its own commit at once, not a place in the heartbeats' next group
+      // commit; the rules run while it is on its way to disk
+      const committed = outbox.appendUrgent(cabinet, res.line, recvMs)
+      this.handOn(res.reading)
+      await committed
+    } else {
+      await outbox.append(cabinet, res.line, recvMs)
+      // Heartbeats and statuses reach live state only once committed, as InfluxDB will have them.
+      this.handOn(res.reading)
+    }
     this.accepted[leaf].inc()
     // remembered only once on disk: a redelivery of a message whose commit failed must be stored
     if (res.dedupKey !== null) this.dedup.add(cabinet, res.dedupKey)
-    // Live state and rules see only committed readings, the same ones InfluxDB will have: no
-    // alert is raised for a message that then fails to commit (the cabinet resends it, no PUBACK).
-    // A door opened waits for its own commit in the priority lane (one fsync) before its rules run.
+  }
+
+  /** A valid event the outbox refused goes to the rules all the same; it gets no PUBACK. */
+  private evaluateUnstored(cabinet: string, payload: Buffer, recvMs: number, why: string): void {
+    const res = this.deps.ingest.process(cabinet, 'event', payload, recvMs)
+    if (!res.ok || (res.dedupKey !== null && this.dedup.has(cabinet, res.dedupKey))) return
+    this.deps.metrics.eventsUnstored.inc()
+    this.deps.log.warn({ cabinet, why }, 'event evaluated but not stored; the cabinet will send it again')
+    this.handOn(res.reading)
+  }
+
+  private handOn(r: Reading): void {
     try {
-      this.deps.onReading(res.reading)
+      this.deps.onReading(r)
     } catch (err) {
       // a fault downstream must never cost the reading or its PUBACK
-      log.error({ err, cabinet, leaf }, 'reading consumer failed; the reading is stored')
+      this.deps.log.error(
+        { err, cabinet: r.cabinet, kind: r.kind },
+        'reading consumer failed; the reading is kept',
+      )
     }
   }
 }

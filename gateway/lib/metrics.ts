@@ -26,6 +26,11 @@ export class Metrics {
     help: 'QoS 1 redeliveries recognised and acknowledged without storing again',
     registers: [this.registry],
   })
+  readonly eventsUnstored = new Counter({
+    name: 'aedgw_events_unstored_total',
+    help: 'Valid events handed to the rules while the outbox refused them (no PUBACK: the cabinet resends)',
+    registers: [this.registry],
+  })
   readonly quarantined = new Counter({
     name: 'aedgw_quarantined_total',
     help: 'Payloads or lines put in the quarantine, by stage (ingest, influx)',

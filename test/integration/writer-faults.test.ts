@@ -83,8 +83,20 @@ describe('the InfluxDB writer', () => {
       const ready = await gw.api('GET', '/readyz')
       expect(ready.status).toBe(503)
       expect(ready.json.checks.store.detail).toMatch(/outbox full/)
+      // a door opened while the outbox is full: not acknowledged, but city operations hear of it
+      const doorSecret = await gw.register('QUOTA-0002')
+      const d = await gw.connect('QUOTA-0002', doorSecret)
+      const doorOpen = JSON.stringify({ ts: new Date().toISOString(), seq: 1, type: 'door_open' })
+      d.publishAsync(cabinetTopic('QUOTA-0002', 'event'), doorOpen, { qos: 1 }).catch(() => {})
+      const alert = await eventually(async () => {
+        const list = await gw.api('GET', '/api/v1/alerts?state=active&type=door_open')
+        return list.json.items.find((a: { cabinet_id: string }) => a.cabinet_id === 'QUOTA-0002')
+      })
+      expect(alert).toMatchObject({ type: 'door_open', cabinet_id: 'QUOTA-0002' })
+      d.end(true)
       const metrics = (await gw.api('GET', '/metrics')).json as string
       expect(metrics).toMatch(/aedgw_messages_rejected_total\{reason="outbox_unavailable"\} [1-9]/)
+      expect(metrics).toMatch(/aedgw_events_unstored_total [1-9]/)
 
       influxd = await startInfluxd(dir, influxd.port)
       await eventually(

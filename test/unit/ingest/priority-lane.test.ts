@@ -71,8 +71,8 @@ describe('the priority lane for events', () => {
     // published last, handed on before the heartbeats ahead of it were all committed
     expect(at).toBeGreaterThanOrEqual(0)
     expect(at).toBeLessThan(BACKLOG)
-    // and only once it was on disk
-    expect(seen[at]?.committedRows).toBeGreaterThanOrEqual(1)
+    // and before a single group commit of the backlog was on disk: its rules do not wait for one
+    expect(seen[at]?.committedRows).toBe(0)
     // the heartbeats keep the order they came in
     const seqs = seen.filter((s) => s.kind === 'heartbeat').map((s) => s.seq)
     expect(seqs).toEqual(Array.from({ length: BACKLOG }, (_, i) => i))
