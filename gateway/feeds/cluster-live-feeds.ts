@@ -60,7 +60,7 @@ function memoryStore(rows: ReadinessLast[]): ReadinessHistoryStore {
     all: () => [...last.values()],
     save: (r) => void last.set(r.cabinet, r),
     lateMarks: () => [],
-    saveLateMark: () => {},
+    saveLateMarks: () => {},
     clearLateMark: () => {},
   }
 }

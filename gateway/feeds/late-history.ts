@@ -95,10 +95,12 @@ export class LateHistory {
     lastLiveWriteMs: (cabinet: string) => number,
   ): Promise<Map<string, ReadinessChange>> {
     const { config, store, log } = this.deps
+    const unsaved: LateMark[] = []
     for (const id of this.unsaved) {
       const m = this.marks.get(id)
-      if (m) store.saveLateMark(m)
+      if (m) unsaved.push(m)
     }
+    if (unsaved.length > 0) store.saveLateMarks(unsaved)
     this.unsaved.clear()
     const out = new Map<string, ReadinessChange>()
     const pendingSince = this.deps.outboxPendingSinceMs()

@@ -14,7 +14,8 @@ export interface ReadinessHistoryStore {
   save(last: ReadinessLast, writtenMs: number): void
   /** Cabinets whose readiness history waits to be recomputed because late readings came in. */
   lateMarks(): LateMark[]
-  saveLateMark(mark: LateMark): void
+  /** Saves (or moves) these cabinets' marks, all in one write. */
+  saveLateMarks(marks: LateMark[]): void
   /** Drops the mark once recomputed, unless later data moved it since (`seen_ms` newer). */
   clearLateMark(cabinet: string, seenMs: number): void
 }

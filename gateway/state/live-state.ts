@@ -70,7 +70,8 @@ const DEFAULTS: LiveStateOptions = { sampleIntervalMs: 3_600_000, sampleWindowMs
 
 /**
  * Live view of each cabinet as the gateway last saw it: the one source the API, feeds, rules and
- * console read. Fed only with readings already committed to the outbox. Changed cabinets are
+ * console read. Fed with heartbeats and statuses once committed to the outbox, with events as soon
+ * as they are valid (ingest/pipeline.ts). Changed cabinets are
  * marked dirty; StateStore saves them on its own schedule, never on the message path.
  */
 export class LiveState {

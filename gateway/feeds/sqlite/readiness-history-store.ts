@@ -32,14 +32,16 @@ export class SqliteReadinessHistoryStore implements ReadinessHistoryStore {
     return this.db.prepare('SELECT cabinet, from_ms, seen_ms FROM feeds_readiness_late').all() as LateMark[]
   }
 
-  saveLateMark(m: LateMark): void {
-    this.db
-      .prepare(
-        `INSERT INTO feeds_readiness_late (cabinet, from_ms, seen_ms) VALUES (?, ?, ?)
-         ON CONFLICT (cabinet) DO UPDATE SET from_ms = min(from_ms, excluded.from_ms),
-           seen_ms = max(seen_ms, excluded.seen_ms)`,
-      )
-      .run(m.cabinet, m.from_ms, m.seen_ms)
+  saveLateMarks(marks: LateMark[]): void {
+    const put = this.db.prepare(
+      `INSERT INTO feeds_readiness_late (cabinet, from_ms, seen_ms) VALUES (?, ?, ?)
+       ON CONFLICT (cabinet) DO UPDATE SET from_ms = min(from_ms, excluded.from_ms),
+         seen_ms = max(seen_ms, excluded.seen_ms)`,
+    )
+    // one transaction: a city-wide reconnect marks hundreds of cabinets in one tick
+    this.db.transaction(() => {
+      for (const m of marks) put.run(m.cabinet, m.from_ms, m.seen_ms)
+    })()
   }
 
   clearLateMark(cabinet: string, seenMs: number): void {

@@ -79,13 +79,23 @@ describe('state.db migrations', () => {
       { cabinet: 'C-001', readiness: 'ready', reason_codes: '' },
     ])
     const readinessHistory = new SqliteReadinessHistoryStore(db)
-    readinessHistory.saveLateMark({ cabinet: 'C-001', from_ms: 2000, seen_ms: 5000 })
-    readinessHistory.saveLateMark({ cabinet: 'C-001', from_ms: 1000, seen_ms: 4000 })
+    readinessHistory.saveLateMarks([{ cabinet: 'C-001', from_ms: 2000, seen_ms: 5000 }])
+    readinessHistory.saveLateMarks([{ cabinet: 'C-001', from_ms: 1000, seen_ms: 4000 }])
     expect(readinessHistory.lateMarks()).toEqual([{ cabinet: 'C-001', from_ms: 1000, seen_ms: 5000 }])
     readinessHistory.clearLateMark('C-001', 4000)
     expect(readinessHistory.lateMarks()).toHaveLength(1)
     readinessHistory.clearLateMark('C-001', 5000)
     expect(readinessHistory.lateMarks()).toEqual([])
+    readinessHistory.saveLateMarks([
+      { cabinet: 'C-002', from_ms: 10, seen_ms: 20 },
+      { cabinet: 'C-003', from_ms: 30, seen_ms: 40 },
+    ])
+    expect(
+      readinessHistory
+        .lateMarks()
+        .map((m) => m.cabinet)
+        .sort(),
+    ).toEqual(['C-002', 'C-003'])
     const recorded = db
       .prepare('SELECT module, version FROM schema_migrations ORDER BY module, version')
       .all() as Array<{ module: string; version: number }>
