@@ -24,7 +24,7 @@ offered-rate sweep of the gateway (Ours) and of Mosquitto 2 + Node-RED 4 (Peer):
 stored/s, acknowledged but never stored, publish→PUBACK and publish→stored p50/p99; door-open →
 webhook at half the gateway's sustained rate; memory per idle connection, gateway and Mosquitto;
 resident memory with 300 cabinets after a 14-day backfill (2 days with --quick); an InfluxDB
-outage under steady load, 10 minutes (30 s with --quick): build-up and drain rates.
+outage under steady load, 10 minutes (20 s with --quick): build-up and drain rates.
 Writes bench/results/{date}-{commit}.json, .md and SVG charts. --quick takes 4 to 5 minutes
 and says what it shortens,
 the full run about 30. --only resources runs the memory and outage phases alone. Installs Debian's mosquitto (as root) and bench/peer/ (npm ci) when missing.

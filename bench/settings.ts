@@ -34,7 +34,7 @@ export const PROBES = num('BENCH_PROBES', 20, 100)
 /** Days of history the backfill phase publishes (the demo's 14). */
 export const BACKFILL_DAYS = num('BENCH_BACKFILL_DAYS', 2, 14)
 /** Seconds InfluxDB is stopped in the outage phase. */
-export const OUTAGE_SECONDS = num('BENCH_OUTAGE_SECONDS', 30, 600)
+export const OUTAGE_SECONDS = num('BENCH_OUTAGE_SECONDS', 20, 600)
 
 /** What a --quick run shortens, said in its output (null for the full run). */
 export const QUICK_NOTE = QUICK

@@ -1,7 +1,7 @@
 import { join } from 'node:path'
 import { type Influxd, startInfluxd } from '../../scripts/lib/influxd.ts'
 import type { Progress } from '../progress.ts'
-import { OUTAGE_SECONDS } from '../settings.ts'
+import { OUTAGE_SECONDS, QUICK } from '../settings.ts'
 import { webhookReceiver } from './door-to-webhook.ts'
 import { startBenchGateway } from './gateway.ts'
 import { runLoad } from './load.ts'
@@ -30,7 +30,7 @@ export interface OutageDrain {
 const OUTAGE_S = OUTAGE_SECONDS
 const RATE = Number(process.env.BENCH_OUTAGE_RATE || 1000)
 const CABINETS = 1000
-const WARM_S = 10
+const WARM_S = QUICK ? 5 : 10
 const TS_BASE = Date.UTC(2026, 2, 1)
 
 interface Sample {
@@ -72,8 +72,11 @@ export async function outageDrain(dir: string, progress: Progress): Promise<Outa
   }
   try {
     // open loop throughout: before, during and after the outage, long enough for a drain at a
-    // third of the goal's pace (drain time = outage × build-up / (drain − build-up))
-    const loadSeconds = WARM_S + OUTAGE_S + Math.max(30, OUTAGE_S / 2)
+    // third of the goal's pace (drain time = outage × build-up / (drain − build-up)); --quick
+    // keeps the load on for 15 s after (a drain ≥ 2.3× the build-up), then measures the rest of
+    // a slower drain without load and says so
+    const after = QUICK ? 15 : Math.max(30, OUTAGE_S / 2)
+    const loadSeconds = WARM_S + OUTAGE_S + after
     const loadEnds = performance.now() + loadSeconds * 1000
     const loading = runLoad(gw.mqttUrl, gw.creds, dir, {
       mode: `rate:${RATE}`,
