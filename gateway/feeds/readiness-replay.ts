@@ -77,13 +77,59 @@ export class ReadinessReplay {
     this.pendingMs = t
   }
 
-  /** Looks at the readings applied at `pendingMs`, then across the gap up to (not at) `t`. */
+  /**
+   * Looks at the readings applied at `pendingMs`, then across the gap up to (not at) `t` on the
+   * grid `pendingMs + k·stepMs`. Nothing is applied in a gap, and every rule's verdict only moves
+   * one way as time passes on a frozen state (a threshold is crossed, an expiry comes nearer; no
+   * rule clears with time alone), so readiness is the same all along between two looks that
+   * agree. The gap is crossed in doubling strides, and where two looks differ the first differing
+   * step is found by halving: a month's gap takes dozens of looks, not 43,200.
+   */
   private advanceTo(t: number): void {
     if (this.pendingMs === null || t <= this.pendingMs) return
-    let at = this.pendingMs
-    this.look(at)
-    for (at += this.stepMs; at < t; at += this.stepMs) this.look(at)
+    const start = this.pendingMs
     this.pendingMs = null
+    this.look(start)
+    const last = Math.ceil((t - start) / this.stepMs) - 1
+    if (last < 1) return
+    // the first look at or after the window's start is always written (look)
+    const first = Math.ceil((this.windowStartMs - start) / this.stepMs)
+    if (this.changes.length === 0 && first >= 1 && first <= last) {
+      this.cross(start, 0, first - 1)
+      this.look(start + first * this.stepMs)
+      this.cross(start, first, last)
+    } else this.cross(start, 0, last)
+  }
+
+  /** Looks at the steps `from` (looked at already) < k ≤ `to` where readiness changes. */
+  private cross(start: number, from: number, to: number): void {
+    let lo = from
+    let stride = 1
+    while (lo < to) {
+      const hi = Math.min(lo + stride, to)
+      if (this.unchangedAt(start + hi * this.stepMs)) {
+        lo = hi
+        stride *= 2
+        continue
+      }
+      let same = lo
+      let differs = hi
+      while (differs - same > 1) {
+        const mid = Math.floor((same + differs) / 2)
+        if (this.unchangedAt(start + mid * this.stepMs)) same = mid
+        else differs = mid
+      }
+      this.look(start + differs * this.stepMs)
+      lo = differs
+      stride = 1
+    }
+  }
+
+  private unchangedAt(at: number): boolean {
+    const live = this.live.get(this.cabinet)
+    if (!live) return true
+    const r = this.readinessAt(this.cabinet, live, at)
+    return this.current?.readiness === r.readiness && this.current?.codes === reasonCodes(r.reasons)
   }
 
   private look(at: number): void {

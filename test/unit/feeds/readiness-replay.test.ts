@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest'
 import { loadConfig } from '../../../gateway/config/load.ts'
-import { type ReadinessAt, ReadinessReplay } from '../../../gateway/feeds/readiness-replay.ts'
+import { type ReadinessAt, ReadinessReplay, reasonCodes } from '../../../gateway/feeds/readiness-replay.ts'
 import type { Heartbeat } from '../../../gateway/protocol/heartbeat.ts'
 import { readinessOf } from '../../../gateway/rules/readiness.ts'
+import { LiveState } from '../../../gateway/state/live-state.ts'
 
 const MIN = 60_000
 const T0 = Date.UTC(2026, 10, 20, 3, 0)
@@ -70,4 +71,53 @@ describe('readiness replayed in device time', () => {
       [90_000, 'ready'],
     ])
   })
+
+  it('crosses a gap of months with the changes a look at every step finds, in a few hundred looks', () => {
+    const DAY = 1440 * MIN
+    // pads expiring 40 days in (warning, major, then expired), a self-test going overdue, offline
+    const beats = [hb(T0, { pad_expiry: '2026-12-30' }), hb(T0 + 3 * MIN, { pad_expiry: '2026-12-30' })]
+    for (const [windowStart, end] of [
+      [T0, T0 + 120 * DAY],
+      [T0 + 45 * DAY + 7 * MIN, T0 + 120 * DAY],
+      [T0 + 200 * DAY, T0 + 120 * DAY + 5 * MIN],
+    ] as const) {
+      let looks = 0
+      const counted: ReadinessAt = (c, l, now) => {
+        looks++
+        return readinessAt(c, l, now)
+      }
+      const r = new ReadinessReplay('C-1', counted, windowStart, MIN)
+      for (const b of beats) r.heartbeat(b)
+      r.finish(end)
+      expect(r.changes.map((c) => [c.atMs, c.codes])).toEqual(everyStep(beats, windowStart, end))
+      expect(looks).toBeLessThan(1000)
+    }
+  })
 })
+
+/** What the replay must give, worked out by looking at every step of every gap (172,800 looks). */
+function everyStep(beats: Heartbeat[], windowStart: number, end: number): Array<[number, string]> {
+  const live = new LiveState()
+  const out: Array<[number, string]> = []
+  let current: string | null = null
+  const look = (at: number) => {
+    const r = readinessAt('C-1', live.get('C-1')!, at)
+    const key = `${r.readiness}|${reasonCodes(r.reasons)}`
+    const same = key === current
+    current = key
+    if (at >= windowStart && (!same || out.length === 0)) out.push([at, reasonCodes(r.reasons)])
+  }
+  const times = [...beats.map((b) => b.ts), end]
+  for (const [i, b] of beats.entries()) {
+    live.onReading({
+      kind: 'heartbeat',
+      cabinet: 'C-1',
+      value: b,
+      meta: { cabinet: 'C-1', district: '', timeMs: b.ts, receivedMs: b.ts, skewMs: 0, skewed: false },
+    })
+    const next = times[i + 1] as number
+    for (let at = b.ts; at < next; at += MIN) look(at)
+  }
+  look(end)
+  return out
+}
