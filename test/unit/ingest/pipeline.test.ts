@@ -11,6 +11,10 @@ import { Outbox } from '../../../gateway/store/outbox.ts'
 
 const config = loadConfig({})
 const log = createLogger('silent')
+const hb = (seq: number) =>
+  Buffer.from(
+    JSON.stringify({ ts: Date.now() - 1000, seq, battery_pct: 90, pad_expiry: '2027-05-01', door: 'closed' }),
+  )
 const door = (seq: number, type = 'door_open') =>
   Buffer.from(JSON.stringify({ ts: '2026-11-26T04:00:00Z', seq, type }))
 
@@ -51,16 +55,6 @@ describe('ingest pipeline', () => {
   })
 
   it('hands a heartbeat on only once its commit is on disk', async () => {
-    const hb = (seq: number) =>
-      Buffer.from(
-        JSON.stringify({
-          ts: Date.now() - 1000,
-          seq,
-          battery_pct: 90,
-          pad_expiry: '2027-05-01',
-          door: 'closed',
-        }),
-      )
     await Promise.all([
       pipeline.accept('C-001', 'heartbeat', hb(1)),
       pipeline.accept('C-001', 'heartbeat', hb(2)),
@@ -115,16 +109,6 @@ describe('ingest pipeline', () => {
       dedupWindow: 100,
       onReading: (reading) => seen.push({ reading, committedRows: outbox.snapshot().depth }),
     })
-    const hb = (seq: number) =>
-      Buffer.from(
-        JSON.stringify({
-          ts: Date.now() - 1000,
-          seq,
-          battery_pct: 90,
-          pad_expiry: '2027-05-01',
-          door: 'closed',
-        }),
-      )
     await pipeline.accept('C-001', 'heartbeat', hb(1))
     // full now: the event is refused, yet its rules run; a heartbeat or a bad event is not handed on
     await expect(pipeline.accept('C-001', 'event', door(1))).rejects.toThrow(/not acknowledged: outbox full/)

@@ -33,16 +33,12 @@ describe('saving live state', () => {
     rmSync(dir, { recursive: true, force: true })
   })
 
+  const stateStore = (store: ConstructorParameters<typeof StateStore>[0]['store']) =>
+    new StateStore({ store, state, log, clock: () => clock.now, intervalMs: 60_000 })
   const saved = () => (db.prepare('SELECT count(*) AS n FROM live_state').get() as { n: number }).n
 
   it('saves a fleet a slice per turn of the event loop, and every cabinet in the end', async () => {
-    const store = new StateStore({
-      store: new SqliteLiveStateStore(db),
-      state,
-      log,
-      clock: () => clock.now,
-      intervalMs: 60_000,
-    })
+    const store = stateStore(new SqliteLiveStateStore(db))
     store.save()
     // the first slice only, within the call: the rest waits for the next turns
     const first = saved()
@@ -67,7 +63,7 @@ describe('saving live state', () => {
         real.saveMany(rows, now)
       },
     }
-    const store = new StateStore({ store: flaky, state, log, clock: () => clock.now, intervalMs: 60_000 })
+    const store = stateStore(flaky)
     store.save()
     await turn()
     expect(saved()).toBe(0)
@@ -78,13 +74,7 @@ describe('saving live state', () => {
   })
 
   it('writes everything at once on stop, a save in progress included', () => {
-    const store = new StateStore({
-      store: new SqliteLiveStateStore(db),
-      state,
-      log,
-      clock: () => clock.now,
-      intervalMs: 60_000,
-    })
+    const store = stateStore(new SqliteLiveStateStore(db))
     store.save()
     store.stop()
     expect(saved()).toBe(CABINETS)
