@@ -30,6 +30,8 @@ export interface LoadOptions {
   /** `ts` of seq 0 (epoch ms): each load its own time range in InfluxDB. */
   tsBase?: number
   keepAcked?: boolean
+  /** Called once every load process has connected its cabinets and starts publishing. */
+  onPublishing?: () => void
 }
 
 interface WorkerOut {
@@ -82,6 +84,7 @@ export async function runLoad(
   const children = startWorkers(url, creds, dir, (i) => [seconds, perProcess, outs[i] as string, tsBase])
   const its = children.map(stdoutLines)
   for (const it of its) await it.next() // connected
+  o.onPublishing?.()
   const results = await Promise.all(
     its.map(async (it) => JSON.parse((await it.next()).value as string) as WorkerOut),
   )
