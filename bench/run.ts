@@ -25,7 +25,7 @@ stored/s, acknowledged but never stored, publish→PUBACK and publish→stored p
 webhook at half the gateway's sustained rate; memory per idle connection, gateway and Mosquitto;
 resident memory with 300 cabinets after a 14-day backfill (2 days with --quick); an InfluxDB
 outage under steady load, 10 minutes (20 s with --quick): build-up and drain rates.
-Writes bench/results/{date}-{commit}.json, .md and SVG charts. --quick takes about 4 minutes
+Writes bench/results/{date}-{commit}.json, .md and SVG charts. --quick takes about 3½ minutes
 and says what it shortens,
 the full run about 30. --only resources runs the memory and outage phases alone. Installs Debian's mosquitto (as root) and bench/peer/ (npm ci) when missing.
 Env: BENCH_CABINETS, BENCH_LOADERS, BENCH_WINDOW, BENCH_SECONDS, BENCH_STEP_SECONDS, BENCH_RATES,
