@@ -5,6 +5,7 @@ import type { InfluxApi, InfluxSeries } from '../store/influx.ts'
 import { backfillRollups } from '../store/retention.ts'
 import { readinessLine } from '../store/schema/index.ts'
 import {
+  busyDaysQuery,
   eventFromRow,
   eventsQuery,
   heartbeatBeforeQuery,
@@ -147,7 +148,12 @@ export class LateHistory {
     const before = rows(found)[0]
     const windowStart = typeof before?.time === 'number' ? before.time : fromMs
     const replay = new ReadinessReplay(cabinet, this.deps.readinessAt, windowStart, config.step_ms)
+    // a day at a time, to bound what one answer holds; the days without readings (a cabinet
+    // silent for months) are skipped, not asked for one by one
+    const [beatDays = [], eventDays = []] = await influx.query(busyDaysQuery(cabinet, contextMs, endMs))
+    const busy = new Set([...rows(beatDays), ...rows(eventDays)].map((r) => Number(r.time)))
     for (let start = contextMs; start <= endMs; start += DAY_MS) {
+      if (!busy.has(start)) continue
       const end = Math.min(start + DAY_MS - 1, endMs)
       const [beats = [], events = []] = await influx.query(
         `${heartbeatsQuery(cabinet, start, end)}; ${eventsQuery(cabinet, start, end)}`,

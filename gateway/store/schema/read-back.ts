@@ -26,6 +26,7 @@ export function cabinetIs(cabinet: string): string {
   return `${hb.key('cabinet')} = ${literal(cabinet)}`
 }
 
+const DAY_MS = 86_400_000
 const range = (fromMs: number, toMs: number) => `time >= ${fromMs}ms AND time <= ${toMs}ms`
 
 /** The cabinet's heartbeats with device time in [fromMs, toMs], oldest first. */
@@ -52,6 +53,19 @@ export function heartbeatsQuery(cabinet: string, fromMs: number, toMs: number): 
 /** The cabinet's events with device time in [fromMs, toMs], oldest first, their type as a column. */
 export function eventsQuery(cabinet: string, fromMs: number, toMs: number): string {
   return `SELECT ${ev.key('seq')}, ${ev.key('boot')}, ${ev.key('result')}, ${ev.key('detail')}, ${ev.key('type')} FROM ${ev.from} WHERE ${ev.key('cabinet')} = ${literal(cabinet)} AND ${range(fromMs, toMs)}`
+}
+
+/**
+ * The days of [fromMs, toMs], counted from fromMs (each row's time is its day's start), that hold
+ * any of the cabinet's heartbeats, then those that hold any of its events: two statements, empty
+ * days left out.
+ */
+export function busyDaysQuery(cabinet: string, fromMs: number, toMs: number): string {
+  // buckets start at fromMs + k days: GROUP BY time's offset, fromMs past a UTC midnight
+  const offsetMs = ((fromMs % DAY_MS) + DAY_MS) % DAY_MS
+  const days = (seq: string, from: string) =>
+    `SELECT count(${seq}) FROM ${from} WHERE ${cabinetIs(cabinet)} AND ${range(fromMs, toMs)} GROUP BY time(1d, ${offsetMs}ms) fill(none)`
+  return `${days(hb.key('seq'), hb.from)}; ${days(ev.key('seq'), ev.from)}`
 }
 
 /** The time of the cabinet's last heartbeat before `beforeMs`, if any (where a late window starts). */
