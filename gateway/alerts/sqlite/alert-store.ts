@@ -1,4 +1,5 @@
 import type Database from 'better-sqlite3'
+import { statement } from '../../lib/statements.ts'
 import type { AlertFilter, AlertStore } from '../alert-store.ts'
 import type { Alert, Transition } from '../types.ts'
 
@@ -54,7 +55,7 @@ export class SqliteAlertStore implements AlertStore {
   }
 
   get(id: string): Alert | null {
-    const row = this.db.prepare('SELECT data FROM alerts WHERE id = ?').get(id) as
+    const row = statement(this.db, 'SELECT data FROM alerts WHERE id = ?').get(id) as
       | { data: string }
       | undefined
     return row ? (JSON.parse(row.data) as Alert) : null
@@ -96,7 +97,7 @@ export class SqliteAlertStore implements AlertStore {
 
   /** Small durable values of the pipeline stages (group state, rule holds). */
   getKv<T>(key: string): T | null {
-    const row = this.db.prepare('SELECT data FROM alert_kv WHERE key = ?').get(key) as
+    const row = statement(this.db, 'SELECT data FROM alert_kv WHERE key = ?').get(key) as
       | { data: string }
       | undefined
     return row ? (JSON.parse(row.data) as T) : null
@@ -104,22 +105,22 @@ export class SqliteAlertStore implements AlertStore {
 
   /** Values whose key starts with `prefix`. */
   listKv<T>(prefix: string): T[] {
-    const rows = this.db
-      .prepare('SELECT data FROM alert_kv WHERE key >= ? AND key < ? ORDER BY key')
-      .all(prefix, `${prefix}\uffff`) as Array<{ data: string }>
+    const rows = statement(this.db, 'SELECT data FROM alert_kv WHERE key >= ? AND key < ? ORDER BY key').all(
+      prefix,
+      `${prefix}\uffff`,
+    ) as Array<{ data: string }>
     return rows.map((r) => JSON.parse(r.data) as T)
   }
 
   setKv(key: string, value: unknown): void {
     if (value === null) {
-      this.db.prepare('DELETE FROM alert_kv WHERE key = ?').run(key)
+      statement(this.db, 'DELETE FROM alert_kv WHERE key = ?').run(key)
       return
     }
-    this.db
-      .prepare(
-        'INSERT INTO alert_kv (key, data) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET data = excluded.data',
-      )
-      .run(key, JSON.stringify(value))
+    statement(
+      this.db,
+      'INSERT INTO alert_kv (key, data) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET data = excluded.data',
+    ).run(key, JSON.stringify(value))
   }
 
   pruneResolved(beforeMs: number): number {

@@ -1,4 +1,5 @@
 import type Database from 'better-sqlite3'
+import { statement } from '../../lib/statements.ts'
 import type { DeliveryRecord, DeliveryStore } from '../ports.ts'
 
 /** Pending and failed notifications in state.db (table `alert_deliveries`, migrations.ts). */
@@ -10,7 +11,8 @@ export class SqliteDeliveryStore implements DeliveryStore {
   }
 
   enqueue(records: DeliveryRecord[]): void {
-    const insert = this.db.prepare(
+    const insert = statement(
+      this.db,
       'INSERT OR IGNORE INTO alert_deliveries (id, notifier, payload, created_ms, next_ms) VALUES (?, ?, ?, ?, ?)',
     )
     this.db.transaction(() => {
@@ -19,10 +21,11 @@ export class SqliteDeliveryStore implements DeliveryStore {
   }
 
   due(nowMs: number, limit: number): DeliveryRecord[] {
-    return this.db
-      .prepare(`SELECT id, notifier, payload, created_ms, attempts, next_ms FROM alert_deliveries
-        WHERE state = 'pending' AND next_ms <= ? ORDER BY next_ms LIMIT ?`)
-      .all(nowMs, limit) as DeliveryRecord[]
+    return statement(
+      this.db,
+      `SELECT id, notifier, payload, created_ms, attempts, next_ms FROM alert_deliveries
+        WHERE state = 'pending' AND next_ms <= ? ORDER BY next_ms LIMIT ?`,
+    ).all(nowMs, limit) as DeliveryRecord[]
   }
 
   pendingCount(): number {
@@ -34,13 +37,14 @@ export class SqliteDeliveryStore implements DeliveryStore {
   }
 
   delivered(id: string): void {
-    this.db.prepare('DELETE FROM alert_deliveries WHERE id = ?').run(id)
+    statement(this.db, 'DELETE FROM alert_deliveries WHERE id = ?').run(id)
   }
 
   retryAt(id: string, attempts: number, nextMs: number, error: string): void {
-    this.db
-      .prepare('UPDATE alert_deliveries SET attempts = ?, next_ms = ?, last_error = ? WHERE id = ?')
-      .run(attempts, nextMs, error, id)
+    statement(
+      this.db,
+      'UPDATE alert_deliveries SET attempts = ?, next_ms = ?, last_error = ? WHERE id = ?',
+    ).run(attempts, nextMs, error, id)
   }
 
   failed(id: string, error: string, attempts: number | null): void {

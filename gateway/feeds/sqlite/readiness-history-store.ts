@@ -1,4 +1,5 @@
 import type Database from 'better-sqlite3'
+import { statement } from '../../lib/statements.ts'
 import type { LateMark, ReadinessHistoryStore, ReadinessLast } from '../ports.ts'
 
 /**
@@ -19,13 +20,12 @@ export class SqliteReadinessHistoryStore implements ReadinessHistoryStore {
   }
 
   save(last: ReadinessLast, writtenMs: number): void {
-    this.db
-      .prepare(
-        `INSERT INTO feeds_readiness_last (cabinet, readiness, reason_codes, written_ms) VALUES (?, ?, ?, ?)
+    statement(
+      this.db,
+      `INSERT INTO feeds_readiness_last (cabinet, readiness, reason_codes, written_ms) VALUES (?, ?, ?, ?)
          ON CONFLICT (cabinet) DO UPDATE SET readiness = excluded.readiness,
            reason_codes = excluded.reason_codes, written_ms = excluded.written_ms`,
-      )
-      .run(last.cabinet, last.readiness, last.reason_codes, writtenMs)
+    ).run(last.cabinet, last.readiness, last.reason_codes, writtenMs)
   }
 
   lateMarks(): LateMark[] {
@@ -45,8 +45,9 @@ export class SqliteReadinessHistoryStore implements ReadinessHistoryStore {
   }
 
   clearLateMark(cabinet: string, seenMs: number): void {
-    this.db
-      .prepare('DELETE FROM feeds_readiness_late WHERE cabinet = ? AND seen_ms <= ?')
-      .run(cabinet, seenMs)
+    statement(this.db, 'DELETE FROM feeds_readiness_late WHERE cabinet = ? AND seen_ms <= ?').run(
+      cabinet,
+      seenMs,
+    )
   }
 }
