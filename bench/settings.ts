@@ -1,5 +1,5 @@
 /**
- * What `npm run bench` runs. `--quick` (about 4 minutes) or the full run (about 30), each figure
+ * What `npm run bench` runs. `--quick` (about 3½ minutes) or the full run (about 30), each figure
  * overridable from the environment: BENCH_CABINETS (load cabinets), BENCH_LOADERS (load
  * processes), BENCH_WINDOW (heartbeats in flight per cabinet, closed loop), BENCH_SECONDS (closed
  * loop and Limit 1), BENCH_STEP_SECONDS (each offered rate of the sweep), BENCH_RATES (offered
