@@ -114,6 +114,8 @@ export class HttpThread {
     this.warmed = { done, resolve }
     worker.on('message', (reply: HttpReply) => this.onReply(reply))
     const failAll = (err: Error) => {
+      // a thread that ended before its warm-up holds ready() no longer
+      resolve()
       if (this.worker === worker) this.worker = null
       for (const c of this.calls.values()) c.reject(err)
       this.calls.clear()
