@@ -10,12 +10,13 @@ import { readFileSync, writeFileSync } from 'node:fs'
  * Colours: the gateway's code orange, packages yellow, Node's own code and the engine grey,
  * garbage collection red.
  */
-interface ProfileNode {
+export interface ProfileNode {
   id: number
   callFrame: { functionName: string; url: string; lineNumber: number }
   children?: number[]
 }
-interface CpuProfile {
+/** A V8 CPU profile as the inspector writes it (bench/cpu-profile.mjs). */
+export interface CpuProfile {
   nodes: ProfileNode[]
   samples: number[]
   timeDeltas: number[]

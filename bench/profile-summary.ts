@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs'
+import type { CpuProfile } from './flamegraph.ts'
 
 /**
  * `tsx bench/profile-summary.ts FILE.cpuprofile [N]`: the N functions (default 25) and the
@@ -6,17 +7,6 @@ import { readFileSync } from 'node:fs'
  * more in which the thread never went idle (what a door event arriving then waits behind), with
  * what they spent their time on, as Markdown: a profile kept next to the results in a few lines.
  */
-interface ProfileNode {
-  id: number
-  callFrame: { functionName: string; url: string; lineNumber: number }
-  children?: number[]
-}
-interface CpuProfile {
-  nodes: ProfileNode[]
-  samples: number[]
-  timeDeltas: number[]
-}
-
 const BUSY_US = 30_000
 
 const [file, n = '25'] = process.argv.slice(2)
