@@ -16,9 +16,10 @@ export interface Postgres {
   createDatabase(name: string): Promise<string>
   /**
    * Restarts the server on the same port and data (`immediate`: without a checkpoint, as after a
-   * crash; the server recovers from its WAL). Connections open at the time are cut.
+   * crash; the server recovers from its WAL). Connections open at the time are cut. With
+   * `downMs`, the server stays stopped that long before it starts again.
    */
-  restart(mode?: 'fast' | 'immediate'): Promise<void>
+  restart(mode?: 'fast' | 'immediate', downMs?: number): Promise<void>
   /** Stops the server (fast shutdown) and removes its directory. */
   stop(): Promise<void>
 }
@@ -44,6 +45,8 @@ export async function startTempPostgres(prefix = 'aedgw-pg-'): Promise<Postgres>
     const gid = spawnSync('id', ['-g', 'postgres'], { encoding: 'utf8' })
     chownSync(dir, Number(pw.stdout.trim()), Number(gid.stdout.trim()))
   }
+  /** The server's options (port, socket folder, settings), for a start after a stop. */
+  let opts = ''
   const run = (bin: string, args: string[]) => {
     const cmd = asRoot ? 'runuser' : join(PG_BIN, bin)
     const argv = asRoot ? ['-u', 'postgres', '--', join(PG_BIN, bin), ...args] : args
@@ -55,7 +58,7 @@ export async function startTempPostgres(prefix = 'aedgw-pg-'): Promise<Postgres>
     run('initdb', ['-D', data, '-U', 'postgres', '--auth=trust', '--encoding=UTF8', '--locale=C.UTF-8'])
     // a free port can be taken by another process before the server binds it: try a few
     for (let attempt = 1; ; attempt++) {
-      const opts = [
+      opts = [
         `-p ${port}`,
         `-k ${dir}`,
         '-c listen_addresses=127.0.0.1',
@@ -92,8 +95,14 @@ export async function startTempPostgres(prefix = 'aedgw-pg-'): Promise<Postgres>
       }
       return `postgres://postgres@127.0.0.1:${port}/${name}`
     },
-    async restart(mode = 'immediate') {
-      run('pg_ctl', ['-D', data, '-l', join(dir, 'log'), '-m', mode, '-w', '-t', '60', 'restart'])
+    async restart(mode = 'immediate', downMs = 0) {
+      if (downMs === 0) {
+        run('pg_ctl', ['-D', data, '-l', join(dir, 'log'), '-m', mode, '-w', '-t', '60', 'restart'])
+        return
+      }
+      run('pg_ctl', ['-D', data, '-m', mode, '-w', '-t', '60', 'stop'])
+      await new Promise((r) => setTimeout(r, downMs))
+      run('pg_ctl', ['-D', data, '-l', join(dir, 'log'), '-o', opts, '-w', '-t', '60', 'start'])
     },
     async stop() {
       if (stopped) return
